@@ -1,0 +1,76 @@
+//! Events at the three stages of the ingestion path: raw (decoded from the wire), minimal (after the privacy
+//! pipeline) and row (after the store resolved the person; what the write-ahead log and segments hold).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::identity::{EventIdentity, IdentityOp};
+
+/// An event as decoded from the wire, before any minimisation. Lives only in memory.
+///
+/// `properties` still holds everything the client sent (ids, IPs, emails…): it must never be logged, stored or
+/// echoed in an error message. Only `privet-pipeline` turns it into something storable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawEvent {
+    /// The event name (`event` on the wire).
+    pub name: String,
+    /// When the event happened, in microseconds since the epoch (UTC).
+    pub time_us: i64,
+    /// `$insert_id`, the client's deduplication key.
+    pub insert_id: Option<String>,
+    /// All other properties, untouched.
+    pub properties: Map<String, Value>,
+}
+
+/// The coarse, non-identifying dimensions every event is analysed by. Each becomes its own column.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dimensions {
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub os: Option<String>,
+    pub os_version: Option<String>,
+    pub browser: Option<String>,
+    pub browser_version: Option<String>,
+    pub device_type: Option<String>,
+    pub referrer_domain: Option<String>,
+    pub referrer_type: Option<String>,
+    pub url_path: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub lib: Option<String>,
+}
+
+/// An event after the privacy pipeline: nothing in it identifies anyone.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MinimalEvent {
+    pub name: String,
+    pub time_us: i64,
+    pub insert_id: Option<String>,
+    /// Pseudonymous ids, resolved to a person by the store.
+    pub identity: EventIdentity,
+    /// An explicit identity operation carried by this event (`$identify`, `$create_alias`, `$merge`).
+    pub identity_op: Option<IdentityOp>,
+    pub dims: Dimensions,
+    /// The remaining custom properties, minimised, as a JSON object.
+    pub properties: String,
+    /// False for pure identity operations (`$create_alias`, `$merge`), which are applied but not stored.
+    pub store: bool,
+}
+
+/// A stored event: one row of the `events` table. This is what the write-ahead log and segments contain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub time_us: i64,
+    pub name: String,
+    pub insert_id: Option<String>,
+    /// The person's pseudonym, resolved through the identity graph at write time.
+    pub person_id: Option<i64>,
+    /// The device's pseudonym.
+    pub device_id: Option<i64>,
+    pub dims: Dimensions,
+    pub properties: String,
+    /// Hash of (event, distinct id, time, `$insert_id`): equal keys are the same event sent twice.
+    pub dedup_key: Option<u64>,
+}

@@ -1,0 +1,23 @@
+//! Privet's shared data model.
+//!
+//! These are the types that flow between the crates of the ingestion path:
+//!
+//! ```text
+//!  privet-ingest (sources)  ──RawEvent──▶  privet-pipeline (transforms)  ──MinimalEvent──▶  privet-store (sink)
+//! ```
+//!
+//! Everything in this crate *after* the pipeline ([`MinimalEvent`], [`ProfileUpdate`], [`EventRow`]) is
+//! already minimised: identifiers are [`Pseudonym`]s, locations are coarse, free text has been scanned.
+//! Nothing here performs I/O.
+
+pub mod event;
+pub mod identity;
+pub mod ids;
+pub mod profile;
+pub mod project;
+pub mod time;
+
+pub use event::{Dimensions, EventRow, MinimalEvent, RawEvent};
+pub use identity::{EventIdentity, IdentityOp, Pseudonym};
+pub use profile::{ProfileOp, ProfileOpKind, ProfileTarget, ProfileUpdate};
+pub use project::ProjectId;

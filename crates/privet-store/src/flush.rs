@@ -1,0 +1,159 @@
+//! The flusher thread: writes frozen memtables to Parquet segments.
+//!
+//! For each project and UTC day in the memtable it applies identity remaps, sorts by (person, time) and writes a
+//! segment; then, in one synchronous metadata transaction, it records the segments, the people's first and last
+//! seen times and the `events_flushed` checkpoint. Only then does it swap the memtable for the segments in the
+//! visible version and delete the log files the checkpoint covers.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::{Int64Type, TimestampMicrosecondType};
+use crossbeam_channel::Receiver;
+use hashbrown::HashMap;
+use tokio::sync::oneshot;
+
+use crate::memtable::Memtable;
+use crate::meta::{EVENTS_FLUSHED, Meta, STATE_APPLIED, SegmentInfo};
+use crate::schema::{PERSON_ID, TIME};
+use crate::{Result, Shared, StoreError, segment, wal};
+
+/// A frozen memtable to write, and whoever waits for it.
+pub(crate) struct FlushJob {
+    pub memtable: Arc<Memtable>,
+    pub waiters: Vec<oneshot::Sender<Result<()>>>,
+}
+
+pub(crate) fn run(
+    shared: Arc<Shared>,
+    mut meta: Meta,
+    jobs: Receiver<FlushJob>,
+    pending: Arc<AtomicUsize>,
+) {
+    for job in jobs {
+        let mut delay = Duration::from_millis(100);
+        let mut waiters = job.waiters;
+        loop {
+            match flush(&shared, &mut meta, &job.memtable) {
+                Ok(()) => {
+                    for waiter in waiters.drain(..) {
+                        let _ = waiter.send(Ok(()));
+                    }
+                    break;
+                }
+                Err(error) => {
+                    // The events are safe in the log; keep them visible in memory and try again.
+                    tracing::error!(error = %error, retry_in = ?delay, "flush failed");
+                    for waiter in waiters.drain(..) {
+                        let _ = waiter.send(Err(StoreError::Unavailable(error.to_string())));
+                    }
+                    std::thread::sleep(delay);
+                    delay = (delay * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+        pending.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<()> {
+    let started = Instant::now();
+    let remaps = shared.version.lock().remaps.clone();
+    let mut segments = Vec::new();
+    let mut activity = Vec::new();
+    let now_us = privet_model::time::now_us();
+    for (project, batches) in memtable.projects() {
+        if batches.is_empty() {
+            continue;
+        }
+        let project_remaps = remaps.get(&project).cloned().unwrap_or_default();
+        let batches: Vec<RecordBatch> = batches
+            .iter()
+            .map(|b| segment::apply_remaps(b, &project_remaps))
+            .collect();
+        activity.extend(person_activity(project, &batches));
+        for (day, batch) in segment::split_by_day(&batches) {
+            let batch = segment::sort_for_segment(&segment::dedup(&batch));
+            let (min_time, max_time) = segment::time_range(&batch);
+            let relative = segment_path(project, day);
+            let bytes = segment::write(
+                &shared.dir.join(&relative),
+                &batch,
+                shared.options.row_group_rows,
+            )
+            .map_err(|e| StoreError::io("cannot write a segment", e))?;
+            segments.push(SegmentInfo {
+                id: 0,
+                project,
+                day,
+                path: relative,
+                rows: batch.num_rows() as u64,
+                bytes,
+                min_time,
+                max_time,
+                created_us: now_us,
+            });
+        }
+    }
+    let lsn = memtable.max_lsn();
+    meta.commit_flush(&mut segments, &activity, lsn)?;
+    let added: Vec<Arc<SegmentInfo>> = segments.into_iter().map(Arc::new).collect();
+    shared.publish(|v| {
+        let mut all = (*v.segments).clone();
+        all.extend(added.iter().cloned());
+        v.segments = Arc::new(all);
+        v.flushing.retain(|m| !Arc::ptr_eq(m, memtable));
+        shared.metrics.segments.set(v.segments.len() as i64);
+    });
+    let checkpoint = meta
+        .checkpoint(EVENTS_FLUSHED)?
+        .min(meta.checkpoint(STATE_APPLIED)?);
+    wal::truncate_dir(&shared.dir.join("wal"), checkpoint)
+        .map_err(|e| StoreError::io("cannot delete old log files", e))?;
+    shared
+        .metrics
+        .flush_seconds
+        .observe(started.elapsed().as_secs_f64());
+    tracing::debug!(rows = memtable.rows(), lsn, "flushed");
+    Ok(())
+}
+
+/// A unique relative path for a new segment of `project` on `day`.
+pub(crate) fn segment_path(project: i64, day: i32) -> String {
+    use std::sync::atomic::AtomicU64;
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+    let date = chrono::DateTime::from_timestamp(day as i64 * 86_400, 0)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| format!("day{day}"));
+    let unique = format!(
+        "{:016x}{:04x}",
+        privet_model::time::now_us(),
+        SEQUENCE.fetch_add(1, Ordering::Relaxed) & 0xffff
+    );
+    format!("segments/p{project}/{date}/{unique}.parquet")
+}
+
+/// (project, person, first seen, last seen) of every person in the batches.
+fn person_activity(project: i64, batches: &[RecordBatch]) -> Vec<(i64, i64, i64, i64)> {
+    let mut seen: HashMap<i64, (i64, i64)> = HashMap::new();
+    for batch in batches {
+        let persons = batch.column(PERSON_ID).as_primitive::<Int64Type>();
+        let times = batch
+            .column(TIME)
+            .as_primitive::<TimestampMicrosecondType>();
+        for (person, time) in persons.iter().zip(times.values().iter()) {
+            let Some(person) = person else { continue };
+            seen.entry(person)
+                .and_modify(|(first, last)| {
+                    *first = (*first).min(*time);
+                    *last = (*last).max(*time);
+                })
+                .or_insert((*time, *time));
+        }
+    }
+    seen.into_iter()
+        .map(|(person, (first, last))| (project, person, first, last))
+        .collect()
+}

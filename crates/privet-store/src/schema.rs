@@ -1,0 +1,180 @@
+//! The Arrow schema of stored events and the conversion of rows into record batches.
+//!
+//! Segments and in-memory batches use the *file* schema: the public columns followed by the hidden `_dedup`
+//! column (the `$insert_id` deduplication key, used by compaction). SQL sees the *table* schema, which is the file
+//! schema without `_dedup`; because `_dedup` is last, column indices are the same in both.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{
+    ArrayRef, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder, UInt64Builder,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use privet_model::EventRow;
+
+/// Names of the dimension columns, in schema order (they follow `device_id`).
+pub const DIMENSION_COLUMNS: [&str; 15] = [
+    "country",
+    "region",
+    "city",
+    "os",
+    "os_version",
+    "browser",
+    "browser_version",
+    "device_type",
+    "referrer_domain",
+    "referrer_type",
+    "url_path",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "lib",
+];
+
+/// The name of the hidden deduplication column.
+pub const DEDUP_COLUMN: &str = "_dedup";
+
+/// Index of the `time` column.
+pub const TIME: usize = 0;
+/// Index of the `event` column.
+pub const EVENT: usize = 1;
+/// Index of the `person_id` column.
+pub const PERSON_ID: usize = 3;
+
+static FILE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let mut fields = vec![
+        Field::new(
+            "time",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
+        Field::new("event", DataType::Utf8, false),
+        Field::new("insert_id", DataType::Utf8, true),
+        Field::new("person_id", DataType::Int64, true),
+        Field::new("device_id", DataType::Int64, true),
+    ];
+    fields.extend(
+        DIMENSION_COLUMNS
+            .iter()
+            .map(|name| Field::new(*name, DataType::Utf8, true)),
+    );
+    fields.push(Field::new("properties", DataType::Utf8, false));
+    fields.push(Field::new(DEDUP_COLUMN, DataType::UInt64, true));
+    Arc::new(Schema::new(fields))
+});
+
+static TABLE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let fields: Vec<Field> = FILE_SCHEMA
+        .fields()
+        .iter()
+        .filter(|f| f.name() != DEDUP_COLUMN)
+        .map(|f| f.as_ref().clone())
+        .collect();
+    Arc::new(Schema::new(fields))
+});
+
+/// The schema of segment files and in-memory batches (public columns + `_dedup`).
+pub fn file_schema() -> SchemaRef {
+    FILE_SCHEMA.clone()
+}
+
+/// The public schema of the `events` table.
+pub fn table_schema() -> SchemaRef {
+    TABLE_SCHEMA.clone()
+}
+
+/// Converts rows into one record batch in the file schema.
+pub fn rows_to_batch<'a>(rows: impl ExactSizeIterator<Item = &'a EventRow>) -> RecordBatch {
+    let n = rows.len();
+    let mut time = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
+    let mut event = StringBuilder::with_capacity(n, n * 16);
+    let mut insert_id = StringBuilder::with_capacity(n, n * 32);
+    let mut person = Int64Builder::with_capacity(n);
+    let mut device = Int64Builder::with_capacity(n);
+    let mut dims: Vec<StringBuilder> = (0..DIMENSION_COLUMNS.len())
+        .map(|_| StringBuilder::with_capacity(n, n * 8))
+        .collect();
+    let mut properties = StringBuilder::with_capacity(n, n * 64);
+    let mut dedup = UInt64Builder::with_capacity(n);
+    for row in rows {
+        time.append_value(row.time_us);
+        event.append_value(&row.name);
+        insert_id.append_option(row.insert_id.as_deref());
+        person.append_option(row.person_id);
+        device.append_option(row.device_id);
+        let d = &row.dims;
+        let values = [
+            &d.country,
+            &d.region,
+            &d.city,
+            &d.os,
+            &d.os_version,
+            &d.browser,
+            &d.browser_version,
+            &d.device_type,
+            &d.referrer_domain,
+            &d.referrer_type,
+            &d.url_path,
+            &d.utm_source,
+            &d.utm_medium,
+            &d.utm_campaign,
+            &d.lib,
+        ];
+        for (builder, value) in dims.iter_mut().zip(values) {
+            builder.append_option(value.as_deref());
+        }
+        properties.append_value(&row.properties);
+        dedup.append_option(row.dedup_key);
+    }
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(time.finish()),
+        Arc::new(event.finish()),
+        Arc::new(insert_id.finish()),
+        Arc::new(person.finish()),
+        Arc::new(device.finish()),
+    ];
+    columns.extend(dims.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+    columns.push(Arc::new(properties.finish()));
+    columns.push(Arc::new(dedup.finish()));
+    RecordBatch::try_new(file_schema(), columns).expect("columns match the file schema")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use privet_model::Dimensions;
+
+    #[test]
+    fn table_schema_hides_dedup_and_keeps_indices() {
+        let file = file_schema();
+        let table = table_schema();
+        assert_eq!(table.fields().len() + 1, file.fields().len());
+        assert_eq!(file.field(file.fields().len() - 1).name(), DEDUP_COLUMN);
+        for (i, field) in table.fields().iter().enumerate() {
+            assert_eq!(file.field(i).name(), field.name());
+        }
+        assert_eq!(table.field(PERSON_ID).name(), "person_id");
+        assert_eq!(table.field(TIME).name(), "time");
+        assert_eq!(table.field(EVENT).name(), "event");
+    }
+
+    #[test]
+    fn rows_become_a_batch() {
+        let rows = vec![EventRow {
+            time_us: 1,
+            name: "Signed up".into(),
+            insert_id: Some("abc".into()),
+            person_id: Some(7),
+            device_id: None,
+            dims: Dimensions {
+                country: Some("DE".into()),
+                ..Default::default()
+            },
+            properties: "{}".into(),
+            dedup_key: Some(9),
+        }];
+        let batch = rows_to_batch(rows.iter());
+        assert_eq!(batch.num_rows(), 1);
+        assert_eq!(batch.schema(), file_schema());
+    }
+}

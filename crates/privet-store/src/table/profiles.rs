@@ -1,0 +1,149 @@
+//! The `people` and `groups` tables, read from the metadata database when a query starts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::array::{
+    AsArray, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow::datatypes::{
+    DataType, Field, Int64Type, Schema, SchemaRef, TimeUnit, TimestampMicrosecondType,
+};
+use datafusion::catalog::TableProvider;
+use datafusion::common::{DataFusionError, Result};
+use datafusion::datasource::MemTable;
+use rusqlite::params;
+
+use crate::meta::Meta;
+use crate::schema::{PERSON_ID, TIME};
+use crate::version::Version;
+
+fn people_schema() -> SchemaRef {
+    let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    Arc::new(Schema::new(vec![
+        Field::new("person_id", DataType::Int64, false),
+        Field::new("first_seen", ts.clone(), true),
+        Field::new("last_seen", ts, true),
+        Field::new("properties", DataType::Utf8, false),
+    ]))
+}
+
+fn groups_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("group_key", DataType::Utf8, false),
+        Field::new("group_id", DataType::Int64, false),
+        Field::new("properties", DataType::Utf8, false),
+    ]))
+}
+
+fn meta(version: &Version) -> Result<Meta> {
+    Meta::open_read_only(&version.dir.join("meta.sqlite"))
+        .map_err(|e| DataFusionError::External(Box::new(e)))
+}
+
+fn external(e: rusqlite::Error) -> DataFusionError {
+    DataFusionError::External(Box::new(e))
+}
+
+/// The `people` table of `project`: every person with a profile or an event.
+pub fn people(version: Arc<Version>, project: i64) -> Result<Arc<dyn TableProvider>> {
+    struct Person {
+        first: Option<i64>,
+        last: Option<i64>,
+        properties: String,
+    }
+    let mut people: HashMap<i64, Person> = HashMap::new();
+    let mut order: Vec<i64> = Vec::new();
+    {
+        let meta = meta(&version)?;
+        let mut stmt = meta
+            .connection()
+            .prepare("SELECT person_id, first_seen, last_seen, properties FROM people WHERE project = ?1 ORDER BY person_id")
+            .map_err(external)?;
+        let mut rows = stmt.query(params![project]).map_err(external)?;
+        while let Some(r) = rows.next().map_err(external)? {
+            let id: i64 = r.get(0).map_err(external)?;
+            order.push(id);
+            people.insert(
+                id,
+                Person {
+                    first: r.get(1).map_err(external)?,
+                    last: r.get(2).map_err(external)?,
+                    properties: r.get(3).map_err(external)?,
+                },
+            );
+        }
+    }
+    // Events not yet flushed also make people "seen".
+    let remaps = version.remaps_of(project);
+    for batch in version.memtable_batches(project) {
+        let persons = batch.column(PERSON_ID).as_primitive::<Int64Type>();
+        let times = batch
+            .column(TIME)
+            .as_primitive::<TimestampMicrosecondType>();
+        for (person, time) in persons.iter().zip(times.values().iter()) {
+            let Some(person) = person else { continue };
+            let person = remaps.get(&person).copied().unwrap_or(person);
+            let entry = people.entry(person).or_insert_with(|| {
+                order.push(person);
+                Person {
+                    first: None,
+                    last: None,
+                    properties: "{}".into(),
+                }
+            });
+            entry.first = Some(entry.first.map_or(*time, |f| f.min(*time)));
+            entry.last = Some(entry.last.map_or(*time, |l| l.max(*time)));
+        }
+    }
+    let mut ids = Int64Builder::with_capacity(order.len());
+    let mut first = TimestampMicrosecondBuilder::with_capacity(order.len()).with_timezone("UTC");
+    let mut last = TimestampMicrosecondBuilder::with_capacity(order.len()).with_timezone("UTC");
+    let mut props = StringBuilder::new();
+    for id in order {
+        let person = &people[&id];
+        ids.append_value(id);
+        first.append_option(person.first);
+        last.append_option(person.last);
+        props.append_value(&person.properties);
+    }
+    let schema = people_schema();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(ids.finish()),
+            Arc::new(first.finish()),
+            Arc::new(last.finish()),
+            Arc::new(props.finish()),
+        ],
+    )?;
+    Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
+}
+
+/// The `groups` table of `project`: organisations (and any other group key) with their properties.
+pub fn groups(version: Arc<Version>, project: i64) -> Result<Arc<dyn TableProvider>> {
+    let meta = meta(&version)?;
+    let mut stmt = meta
+        .connection()
+        .prepare("SELECT group_key, group_id, properties FROM groups WHERE project = ?1 ORDER BY group_key, group_id")
+        .map_err(external)?;
+    let mut keys = StringBuilder::new();
+    let mut ids = Int64Builder::new();
+    let mut props = StringBuilder::new();
+    let mut rows = stmt.query(params![project]).map_err(external)?;
+    while let Some(r) = rows.next().map_err(external)? {
+        keys.append_value(r.get::<_, String>(0).map_err(external)?);
+        ids.append_value(r.get(1).map_err(external)?);
+        props.append_value(r.get::<_, String>(2).map_err(external)?);
+    }
+    let schema = groups_schema();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(keys.finish()),
+            Arc::new(ids.finish()),
+            Arc::new(props.finish()),
+        ],
+    )?;
+    Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
+}

@@ -1,0 +1,83 @@
+//! `privet_remap(person_id)`: the scalar function that rewrites merged-away person ids to the surviving person.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use arrow::array::{Array, AsArray, Int64Array};
+use arrow::datatypes::{DataType, Int64Type};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+
+use crate::version::Remaps;
+
+/// The remap function, carrying one project's remaps.
+#[derive(Debug)]
+pub struct RemapUdf {
+    remaps: Arc<Remaps>,
+    signature: Signature,
+}
+
+impl RemapUdf {
+    pub fn new(remaps: Arc<Remaps>) -> Self {
+        RemapUdf {
+            remaps,
+            signature: Signature::exact(vec![DataType::Int64], Volatility::Immutable),
+        }
+    }
+
+    fn map(&self, person: i64) -> i64 {
+        self.remaps.get(&person).copied().unwrap_or(person)
+    }
+}
+
+impl PartialEq for RemapUdf {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.remaps, &other.remaps)
+    }
+}
+
+impl Eq for RemapUdf {}
+
+impl Hash for RemapUdf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.remaps) as usize).hash(state);
+    }
+}
+
+impl ScalarUDFImpl for RemapUdf {
+    fn name(&self) -> &str {
+        "privet_remap"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        match &args.args[0] {
+            ColumnarValue::Scalar(ScalarValue::Int64(value)) => Ok(ColumnarValue::Scalar(
+                ScalarValue::Int64(value.map(|p| self.map(p))),
+            )),
+            ColumnarValue::Scalar(other) => Ok(ColumnarValue::Scalar(other.clone())),
+            ColumnarValue::Array(array) => {
+                let persons = array.as_primitive::<Int64Type>();
+                let remapped: Int64Array = if persons.null_count() == 0 {
+                    persons
+                        .values()
+                        .iter()
+                        .map(|p| Some(self.map(*p)))
+                        .collect()
+                } else {
+                    persons.iter().map(|p| p.map(|p| self.map(p))).collect()
+                };
+                Ok(ColumnarValue::Array(Arc::new(remapped)))
+            }
+        }
+    }
+}

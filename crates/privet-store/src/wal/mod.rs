@@ -1,0 +1,124 @@
+//! The write-ahead log.
+//!
+//! Every accepted batch is appended here, and fsynced, before it is acknowledged. Segments of the log are files
+//! named after the sequence number (LSN) of their first record: `wal/00000000000000000042.wal`. Each file starts
+//! with an 8-byte magic and holds framed records:
+//!
+//! ```text
+//! ┌──────────────┬──────────────┬──────────┬─────────────────────────────┐
+//! │ len: u32 LE  │ crc32c: u32  │ lsn: u64 │ payload (len bytes)         │
+//! └──────────────┴──────────────┴──────────┴─────────────────────────────┘
+//! ```
+//!
+//! The checksum covers the LSN and the payload. The payload is a versioned [`WalEntry`] encoded with `postcard`.
+//! Only already-minimised data ever reaches the log (invariant 1): events are [`EventRow`]s with pseudonyms, and
+//! profile updates carry minimised JSON.
+//!
+//! A crash can leave a torn record at the end of the last file; replay stops there and the writer truncates it.
+//! Files whose records are all covered by a durable checkpoint (flushed to segments and applied to the metadata
+//! database) are deleted.
+
+mod reader;
+pub(crate) mod writer;
+
+pub use reader::{ReplayStats, replay};
+pub use writer::{WalWriter, sync_dir, truncate_dir};
+
+use privet_model::{EventRow, ProfileOpKind};
+use serde::{Deserialize, Serialize};
+
+/// Magic bytes at the start of every log file.
+pub const MAGIC: &[u8; 8] = b"PRVTWAL1";
+/// Bytes of framing before each payload.
+pub const HEADER_LEN: usize = 16;
+/// Largest payload accepted when reading (a guard against reading garbage lengths).
+pub const MAX_PAYLOAD: usize = 512 * 1024 * 1024;
+/// Version byte in front of every encoded entry.
+const ENTRY_VERSION: u8 = 1;
+
+/// A change to the identity graph, derived by the writer when it resolved a batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IdentityChange {
+    /// The id (a pseudonym) now belongs to the person.
+    Link { id: i64, person: i64 },
+    /// Every id of person `from` now belongs to person `to` (an identity merge).
+    Remap { from: i64, to: i64 },
+    /// The person has a known user id (it can no longer be merged into another user).
+    Identified { person: i64 },
+}
+
+/// Whose profile a resolved update applies to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ResolvedTarget {
+    Person(i64),
+    Group { key: String, id: i64 },
+}
+
+/// A profile update after the writer resolved its target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResolvedProfileUpdate {
+    pub target: ResolvedTarget,
+    pub time_us: i64,
+    pub ops: Vec<(ProfileOpKind, String)>,
+}
+
+/// One durable unit: everything a write batch changed, for one project.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WalEntry {
+    pub project: i64,
+    pub events: Vec<EventRow>,
+    pub identity: Vec<IdentityChange>,
+    pub profiles: Vec<ResolvedProfileUpdate>,
+}
+
+impl WalEntry {
+    /// Encodes the entry (version byte + postcard).
+    pub fn encode(&self) -> Vec<u8> {
+        let out = vec![ENTRY_VERSION];
+        postcard::to_extend(self, out).expect("WAL entries always encode")
+    }
+
+    /// Decodes an entry written by [`WalEntry::encode`].
+    pub fn decode(bytes: &[u8]) -> Result<WalEntry, String> {
+        match bytes.split_first() {
+            Some((&ENTRY_VERSION, rest)) => postcard::from_bytes(rest).map_err(|e| e.to_string()),
+            Some((v, _)) => Err(format!("unknown WAL entry version {v}")),
+            None => Err("empty WAL entry".into()),
+        }
+    }
+}
+
+/// The file name for a log file whose first record has `lsn`.
+pub fn file_name(first_lsn: u64) -> String {
+    format!("{first_lsn:020}.wal")
+}
+
+/// Parses a log file name back into its first LSN.
+pub fn parse_file_name(name: &str) -> Option<u64> {
+    name.strip_suffix(".wal")?.parse().ok()
+}
+
+/// Lists the log files in `dir`, sorted by first LSN.
+pub fn list_files(dir: &std::path::Path) -> std::io::Result<Vec<(u64, std::path::PathBuf)>> {
+    let mut files = Vec::new();
+    if !dir.exists() {
+        return Ok(files);
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if let Some(lsn) = entry.file_name().to_str().and_then(parse_file_name) {
+            files.push((lsn, entry.path()));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The CRC of a record's LSN and payload.
+pub(crate) fn checksum(lsn: u64, payload: &[u8]) -> u32 {
+    let crc = crc32c::crc32c(&lsn.to_le_bytes());
+    crc32c::crc32c_append(crc, payload)
+}
+
+#[cfg(test)]
+mod tests;
