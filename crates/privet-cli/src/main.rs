@@ -1,1 +1,67 @@
-fn main() {}
+//! `privet`: first-party product analytics that makes a vendor breach a non-event.
+//!
+//! This binary is a thin layer: each subcommand parses its arguments and calls into the crates that do the work
+//! (`privet-server`, `privet-store`, `privet-query`, `privet-auth`).
+
+mod commands;
+mod logging;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// First-party, privacy-first product analytics, wire-compatible with Mixpanel's ingestion API.
+#[derive(Parser)]
+#[command(name = "privet", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command that touches a data directory understands.
+#[derive(Args, Clone, Debug)]
+pub struct Common {
+    /// The data directory [default: ./privet-data, or `data_dir` from the configuration].
+    #[arg(long, global = true, env = "PRIVET_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A TOML configuration file (see the README for every key).
+    #[arg(long, global = true, env = "PRIVET_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: ingestion (Mixpanel-compatible and native), SQL, health and metrics.
+    Serve(commands::serve::ServeArgs),
+    /// Manage projects.
+    #[command(subcommand)]
+    Project(commands::project::ProjectCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(commands::key::KeyCommand),
+    /// Run a read-only SQL query, on a data directory or against a server.
+    Sql(commands::sql::SqlArgs),
+    /// Show the effective configuration.
+    #[command(subcommand)]
+    Config(commands::config::ConfigCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Project(command) => commands::project::run(command),
+        Command::Key(command) => commands::key::run(command),
+        Command::Sql(args) => commands::sql::run(args),
+        Command::Config(command) => commands::config::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

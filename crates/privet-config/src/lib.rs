@@ -26,6 +26,7 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub storage: StorageConfig,
     pub query: QueryConfig,
+    pub privacy: PrivacyConfig,
 }
 
 impl Default for Config {
@@ -37,6 +38,7 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             storage: StorageConfig::default(),
             query: QueryConfig::default(),
+            privacy: PrivacyConfig::default(),
         }
     }
 }
@@ -152,6 +154,37 @@ impl Default for QueryConfig {
             memory_limit_bytes: 2 * 1024 * 1024 * 1024,
             max_result_rows: 100_000,
             target_partitions: 0,
+        }
+    }
+}
+
+/// What the privacy pipeline treats as identifying.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// Event properties that name an organisation (Mixpanel group keys); their values are pseudonymised like
+    /// `/groups` ids, so events can be analysed per organisation.
+    pub group_keys: Vec<String>,
+    /// Further event properties that hold an identifier of a person; their values are pseudonymised.
+    pub identifier_properties: Vec<String>,
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        PrivacyConfig {
+            group_keys: [
+                "company_id",
+                "org_id",
+                "organization_id",
+                "organisation_id",
+                "team_id",
+                "account_id",
+            ]
+            .map(String::from)
+            .to_vec(),
+            identifier_properties: ["user_id", "customer_id", "member_id", "$anon_id"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }

@@ -19,5 +19,7 @@ pub mod time;
 
 pub use event::{Dimensions, EventRow, MinimalEvent, RawEvent};
 pub use identity::{EventIdentity, IdentityOp, Pseudonym};
-pub use profile::{ProfileOp, ProfileOpKind, ProfileTarget, ProfileUpdate};
+pub use profile::{
+    ProfileOp, ProfileOpKind, ProfileTarget, ProfileUpdate, RawProfileTarget, RawProfileUpdate,
+};
 pub use project::ProjectId;

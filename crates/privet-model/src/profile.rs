@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use serde_json::Value;
+
 use crate::identity::{EventIdentity, Pseudonym};
 
 /// The profile operations Mixpanel defines.
@@ -79,4 +81,26 @@ pub struct ProfileUpdate {
     pub target: ProfileTarget,
     pub time_us: i64,
     pub ops: Vec<ProfileOp>,
+}
+
+/// Whose profile a raw (not yet minimised) update names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawProfileTarget {
+    /// A person: `$distinct_id` and/or the simplified-merge ids `$device_id` and `$user_id`.
+    Person {
+        distinct_id: Option<String>,
+        device_id: Option<String>,
+        user_id: Option<String>,
+    },
+    /// A group: `$group_key` and `$group_id`.
+    Group { key: String, id: String },
+}
+
+/// A profile update as decoded from the wire, before minimisation. Lives only in memory; never log it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawProfileUpdate {
+    pub target: RawProfileTarget,
+    pub time_us: i64,
+    /// The operations, in the order they appeared, with their raw arguments.
+    pub ops: Vec<(ProfileOpKind, Value)>,
 }

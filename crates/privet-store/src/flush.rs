@@ -49,6 +49,10 @@ pub(crate) fn run(
                     for waiter in waiters.drain(..) {
                         let _ = waiter.send(Err(StoreError::Unavailable(error.to_string())));
                     }
+                    if shared.stopping.load(Ordering::Acquire) {
+                        // The events stay in the log and are replayed at the next start.
+                        break;
+                    }
                     std::thread::sleep(delay);
                     delay = (delay * 2).min(Duration::from_secs(30));
                 }

@@ -125,6 +125,10 @@ pub(crate) struct Shared {
     pub options: StorageConfig,
     pub version: Mutex<Arc<Version>>,
     pub metrics: StoreMetrics,
+    /// Set when a disk error made the writer stop accepting writes.
+    pub failure: Mutex<Option<String>>,
+    /// Set when the store is shutting down (background threads stop retrying).
+    pub stopping: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -201,6 +205,11 @@ impl Store {
         self.shared.version.lock().clone()
     }
 
+    /// Why the store stopped accepting writes, if it did (a disk error; fixed by a restart).
+    pub fn failure(&self) -> Option<String> {
+        self.shared.failure.lock().clone()
+    }
+
     /// The store's metrics, to register with the server's registry.
     pub fn metrics(&self) -> &StoreMetrics {
         &self.shared.metrics
@@ -208,6 +217,9 @@ impl Store {
 
     /// Stops the background threads after flushing buffered events.
     pub fn shutdown(&self) {
+        self.shared
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Release);
         let _ = self.commands.send(Command::Shutdown);
         let _ = self.compactor.send(compaction::Request::Stop);
         for handle in self.threads.lock().drain(..) {

@@ -69,6 +69,8 @@ pub(crate) fn open(data_dir: &Path, options: StorageConfig) -> Result<Store> {
         options,
         version: Mutex::new(Arc::new(version)),
         metrics,
+        failure: Mutex::new(None),
+        stopping: std::sync::atomic::AtomicBool::new(false),
     });
     tracing::info!(
         segments = recovered.segments.len(),

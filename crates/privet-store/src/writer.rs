@@ -119,6 +119,7 @@ impl Writer {
                 let reason = error.to_string();
                 tracing::error!(error = %reason, "write-ahead log append failed; refusing writes until restart");
                 self.failed = Some(reason.clone());
+                *self.shared.failure.lock() = Some(reason.clone());
                 for reply in replies {
                     let _ = reply.send(Err(StoreError::Unavailable(reason.clone())));
                 }
@@ -141,6 +142,7 @@ impl Writer {
             if let Err(error) = self.meta.apply_state(state, lsn) {
                 let reason = format!("metadata update failed: {error}");
                 tracing::error!(error = %reason, "refusing writes until restart");
+                *self.shared.failure.lock() = Some(reason.clone());
                 self.failed = Some(reason);
             }
         }

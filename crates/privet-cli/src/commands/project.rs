@@ -1,0 +1,62 @@
+//! `privet project create|list|rotate-token`.
+
+use clap::Subcommand;
+
+use crate::Common;
+
+#[derive(Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project; prints its ingestion token as the last line.
+    Create {
+        /// Lowercase letters, digits, `-` and `_`.
+        name: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List the projects.
+    List {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Replace a project's ingestion token (when it leaked); prints the new token as the last line.
+    RotateToken {
+        name: String,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+pub fn run(command: ProjectCommand) -> anyhow::Result<()> {
+    match command {
+        ProjectCommand::Create { name, common } => {
+            let config = super::load_config(&common)?;
+            std::fs::create_dir_all(&config.data_dir)?;
+            let (_, control) = super::open_control(&config)?;
+            let (project, token) = control.create_project(&name)?;
+            println!(
+                "Created project `{}` (id {}). Its ingestion token, shown only now:",
+                project.name, project.id
+            );
+            println!("{token}");
+        }
+        ProjectCommand::List { common } => {
+            let config = super::load_config(&common)?;
+            let (_, control) = super::open_control(&config)?;
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+            table.set_header(["id", "name", "created"]);
+            for p in control.projects()? {
+                table.add_row([p.id.to_string(), p.name, p.created_at]);
+            }
+            println!("{table}");
+        }
+        ProjectCommand::RotateToken { name, common } => {
+            let config = super::load_config(&common)?;
+            let (_, control) = super::open_control(&config)?;
+            let token = control.rotate_token(&name)?;
+            println!("The old token of `{name}` no longer works. The new token, shown only now:");
+            println!("{token}");
+        }
+    }
+    Ok(())
+}

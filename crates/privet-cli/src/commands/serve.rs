@@ -1,0 +1,71 @@
+//! `privet serve`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use privet_server::App;
+
+use crate::Common;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The address to listen on [default: 127.0.0.1:8080, or `listen` from the configuration].
+    #[arg(long, env = "PRIVET_LISTEN")]
+    listen: Option<SocketAddr>,
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = super::load_config(&args.common)?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    crate::logging::init(&config.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("privet-http")
+        .build()?;
+    runtime.block_on(async move {
+        let listen = config.listen;
+        let (app, bootstrap) = App::open(config)?;
+        if let Some(b) = bootstrap {
+            println!(
+                "Privet created the project `{}` on first start. These secrets are shown only now; Privet keeps only their hashes.\n\
+                 \n  project token (give it to your SDKs):   {}\n  admin API key (keep it secret):         {}\n",
+                b.project, b.token, b.admin_key
+            );
+        }
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}; is another server using it? Pick another with --listen"))?;
+        let local = listener.local_addr()?;
+        println!("Privet is listening on http://{local} (data in {})", app.data_dir.display());
+        tracing::info!(address = %local, "listening");
+        privet_server::serve(Arc::new(app), listener, shutdown_signal()).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

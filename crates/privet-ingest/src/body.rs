@@ -1,0 +1,486 @@
+//! The transport layer of Mixpanel's ingestion API, shared by `/track`, `/engage`, `/groups` and `/import`.
+//!
+//! SDKs send the payload in many ways, and all of them must work:
+//! * a form body `data=…` (`application/x-www-form-urlencoded`; the Python and Node SDKs, `mixpanel-browser`);
+//! * the same form body as `text/plain` (the browser's `sendBeacon`);
+//! * a raw JSON body (`application/json`: the Swift SDK, `/import` callers), a single object or an array, or NDJSON;
+//! * `data` as a query parameter (`GET /track?data=…`);
+//! * `data` as JSON or as base64-encoded JSON, where base64 may lack padding, use the URL-safe alphabet, or have
+//!   had its `+` turned into a space by a careless encoder;
+//! * any of these gzip-compressed (`Content-Encoding: gzip`).
+//!
+//! Flags come from the query string or the form: `verbose`, `ip`, `strict`, `img`, `callback`.
+
+use std::io::Read;
+
+use base64::Engine;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use serde_json::Value;
+
+use crate::error::IngestError;
+
+/// An HTTP request reduced to what decoding needs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WireRequest<'a> {
+    /// The raw query string (without `?`).
+    pub query: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub content_encoding: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// The flags Mixpanel's API understands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    /// `verbose=1`: answer `{"status":1,"error":null}` instead of `1`.
+    pub verbose: bool,
+    /// `ip=1`: use the caller's address for location.
+    pub ip: bool,
+    /// `strict=1`: validate every record and report failures.
+    pub strict: bool,
+    /// `img=1`: answer with a 1×1 GIF (old `<img>` transport).
+    pub img: bool,
+    /// `callback=fn`: answer as JSONP.
+    pub callback: Option<String>,
+    /// `project_id=…`: the project a service-account style `/import` call names.
+    pub project_id: Option<String>,
+}
+
+/// A decoded request: the JSON payload and the flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payload {
+    pub data: Value,
+    pub params: Params,
+    /// True when the payload came in a `data` field (form or query) rather than as a JSON body: `/import`
+    /// answers the two differently, as Mixpanel does.
+    pub form: bool,
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Decodes a request's payload. `max_bytes` limits the body after decompression.
+pub fn decode(request: &WireRequest<'_>, max_bytes: usize) -> Result<Payload, IngestError> {
+    let mut params = Params::default();
+    let mut data: Option<String> = None;
+    if let Some(query) = request.query {
+        read_pairs(query.as_bytes(), &mut params, &mut data);
+    }
+    let body = decompress(request, max_bytes)?;
+    let trimmed = trim_ascii(&body);
+    if !trimmed.is_empty() {
+        if looks_like_json(trimmed, request.content_type) {
+            let value = parse_json_body(trimmed)?;
+            return Ok(Payload {
+                data: unwrap_data_field(value, &mut params)?,
+                params,
+                form: false,
+            });
+        }
+        read_pairs(trimmed, &mut params, &mut data);
+        if data.is_none() {
+            return Err(IngestError::bad_request(
+                "no_data",
+                Some("data".to_string()),
+                "the body has no `data` field; send `data=<JSON or base64 JSON>` as a form field, or a JSON body",
+            ));
+        }
+    }
+    let Some(text) = data else {
+        return Err(IngestError::bad_request(
+            "no_data",
+            Some("data".to_string()),
+            "no `data` was sent; send it as a form field, a query parameter or a JSON body",
+        ));
+    };
+    Ok(Payload {
+        data: decode_data(&text)?,
+        params,
+        form: true,
+    })
+}
+
+/// The flags of a query string alone (to shape an error answer when the body could not be read).
+pub fn query_params(query: Option<&str>) -> Params {
+    let mut params = Params::default();
+    let mut data = None;
+    if let Some(query) = query {
+        read_pairs(query.as_bytes(), &mut params, &mut data);
+    }
+    params
+}
+
+/// Decodes the `data` parameter: JSON, or base64-encoded JSON.
+pub fn decode_data(text: &str) -> Result<Value, IngestError> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return parse_json(trimmed.as_bytes(), "data");
+    }
+    let bytes = lenient_base64(trimmed).ok_or_else(|| {
+        IngestError::bad_request(
+            "bad_base64",
+            Some("data".to_string()),
+            "`data` is neither JSON nor base64-encoded JSON",
+        )
+    })?;
+    parse_json(&bytes, "data")
+}
+
+/// Base64 as SDKs really send it: padding optional, URL-safe alphabet allowed, `+` possibly turned into a space.
+fn lenient_base64(text: &str) -> Option<Vec<u8>> {
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !matches!(c, '\n' | '\r' | '\t'))
+        .map(|c| match c {
+            ' ' => '+',
+            '-' => '+',
+            '_' => '/',
+            other => other,
+        })
+        .collect();
+    if cleaned.is_empty() {
+        return None;
+    }
+    LENIENT.decode(cleaned.trim_end_matches('=')).ok()
+}
+
+fn decompress(request: &WireRequest<'_>, max_bytes: usize) -> Result<Vec<u8>, IngestError> {
+    let declared_gzip = request
+        .content_encoding
+        .is_some_and(|e| e.split(',').any(|p| p.trim().eq_ignore_ascii_case("gzip")));
+    let sniffed_gzip = request.body.starts_with(&GZIP_MAGIC);
+    if !(declared_gzip || sniffed_gzip) {
+        if request.body.len() > max_bytes {
+            return Err(too_large(max_bytes));
+        }
+        return Ok(request.body.to_vec());
+    }
+    let mut out = Vec::new();
+    let decoder = flate2::read::MultiGzDecoder::new(request.body);
+    match decoder.take(max_bytes as u64 + 1).read_to_end(&mut out) {
+        Ok(_) if out.len() > max_bytes => Err(too_large(max_bytes)),
+        Ok(_) => Ok(out),
+        Err(_) if declared_gzip => Err(IngestError::bad_request(
+            "bad_gzip",
+            None,
+            "the body is declared as gzip (Content-Encoding: gzip) but is not valid gzip",
+        )),
+        // Looked like gzip but is not: treat as plain.
+        Err(_) => Ok(request.body.to_vec()),
+    }
+}
+
+fn too_large(max_bytes: usize) -> IngestError {
+    IngestError::too_large(
+        "too_large",
+        None,
+        format!(
+            "the request body is larger than {max_bytes} bytes (after decompression); send smaller batches"
+        ),
+    )
+}
+
+fn looks_like_json(body: &[u8], content_type: Option<&str>) -> bool {
+    let json_type = content_type.is_some_and(|t| {
+        let t = t.to_ascii_lowercase();
+        t.contains("json")
+    });
+    json_type || body.starts_with(b"{") || body.starts_with(b"[")
+}
+
+/// A JSON body: one document, or NDJSON (one document per line).
+fn parse_json_body(body: &[u8]) -> Result<Value, IngestError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value) => Ok(value),
+        Err(whole) => {
+            // NDJSON: several objects separated by newlines.
+            if body.starts_with(b"{") && body.contains(&b'\n') {
+                let mut items = Vec::new();
+                for (line_no, line) in body.split(|b| *b == b'\n').enumerate() {
+                    let line = trim_ascii(line);
+                    if line.is_empty() {
+                        continue;
+                    }
+                    let item = serde_json::from_slice(line).map_err(|e| {
+                        IngestError::bad_request(
+                            "bad_json",
+                            Some(format!("line {}", line_no + 1)),
+                            format!(
+                                "line {} is not valid JSON: {}",
+                                line_no + 1,
+                                describe_json_error(&e)
+                            ),
+                        )
+                    })?;
+                    items.push(item);
+                }
+                return Ok(Value::Array(items));
+            }
+            Err(IngestError::bad_request(
+                "bad_json",
+                Some("body".to_string()),
+                format!(
+                    "the body is not valid JSON: {}",
+                    describe_json_error(&whole)
+                ),
+            ))
+        }
+    }
+}
+
+/// A JSON body may itself be `{"data": …}` (with flags beside it).
+fn unwrap_data_field(value: Value, params: &mut Params) -> Result<Value, IngestError> {
+    let Value::Object(mut map) = value else {
+        return Ok(value);
+    };
+    if map.contains_key("event") || map.contains_key("properties") || !map.contains_key("data") {
+        return Ok(Value::Object(map));
+    }
+    for (key, flag) in [
+        ("verbose", &mut params.verbose),
+        ("ip", &mut params.ip),
+        ("strict", &mut params.strict),
+    ] {
+        if let Some(v) = map.get(key) {
+            *flag =
+                matches!(v, Value::Bool(true)) || v.as_i64() == Some(1) || v.as_str() == Some("1");
+        }
+    }
+    match map.remove("data").expect("checked above") {
+        Value::String(text) => decode_data(&text),
+        other => Ok(other),
+    }
+}
+
+fn parse_json(bytes: &[u8], field: &str) -> Result<Value, IngestError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        IngestError::bad_request(
+            "bad_json",
+            Some(field.to_string()),
+            format!("`{field}` is not valid JSON: {}", describe_json_error(&e)),
+        )
+    })
+}
+
+/// Describes a JSON error by position only (serde_json's messages can quote input).
+fn describe_json_error(e: &serde_json::Error) -> String {
+    let kind = match e.classify() {
+        serde_json::error::Category::Eof => "it ends too early",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Io => "read error",
+    };
+    if e.to_string().contains("recursion limit") {
+        return "it is nested too deeply".to_string();
+    }
+    format!("{kind} at line {} column {}", e.line(), e.column())
+}
+
+fn read_pairs(bytes: &[u8], params: &mut Params, data: &mut Option<String>) {
+    for (key, value) in form_urlencoded::parse(bytes) {
+        let on = || value == "1" || value.eq_ignore_ascii_case("true");
+        match key.as_ref() {
+            "data" => *data = Some(value.into_owned()),
+            "verbose" => params.verbose = on(),
+            "ip" => params.ip = on(),
+            "strict" => params.strict = on(),
+            "img" => params.img = on(),
+            "callback" => {
+                // Only plain JavaScript identifiers may be echoed back into a JSONP response.
+                let valid = !value.is_empty()
+                    && value.len() <= 64
+                    && value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '$');
+                params.callback = valid.then(|| value.into_owned());
+            }
+            "project_id" => params.project_id = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+}
+
+fn trim_ascii(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use base64::engine::general_purpose::STANDARD;
+    use serde_json::json;
+
+    use super::*;
+
+    const EVENT: &str = r#"{"event":"Signed up","properties":{"token":"t","distinct_id":"u1"}}"#;
+
+    fn decode_body(
+        content_type: &str,
+        body: &[u8],
+        query: Option<&str>,
+    ) -> Result<Payload, IngestError> {
+        decode(
+            &WireRequest {
+                query,
+                content_type: Some(content_type),
+                content_encoding: None,
+                body,
+            },
+            1 << 20,
+        )
+    }
+
+    fn form(data: &str) -> Vec<u8> {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("data", data)
+            .finish()
+            .into_bytes()
+    }
+
+    #[test]
+    fn form_with_json_and_base64() {
+        let expected: Value = serde_json::from_str(EVENT).unwrap();
+        let plain = decode_body("application/x-www-form-urlencoded", &form(EVENT), None).unwrap();
+        assert_eq!(plain.data, expected);
+        let b64 = STANDARD.encode(EVENT);
+        let encoded = decode_body(
+            "application/x-www-form-urlencoded",
+            &form(&b64),
+            Some("verbose=1&ip=1&_=123"),
+        )
+        .unwrap();
+        assert_eq!(encoded.data, expected);
+        assert!(encoded.params.verbose && encoded.params.ip && !encoded.params.strict);
+    }
+
+    #[test]
+    fn lenient_base64_variants() {
+        let expected: Value = serde_json::from_str(EVENT).unwrap();
+        let b64 = STANDARD.encode(format!("{EVENT}  ")); // padding needed
+        let unpadded = b64.trim_end_matches('=');
+        assert_eq!(decode_data(unpadded).unwrap(), expected);
+        let spaced = b64.replace('+', " ");
+        assert_eq!(decode_data(&spaced).unwrap(), expected);
+        let url_safe = b64.replace('+', "-").replace('/', "_");
+        assert_eq!(decode_data(&url_safe).unwrap(), expected);
+    }
+
+    #[test]
+    fn raw_json_text_plain_query_and_wrapped() {
+        let expected: Value = serde_json::from_str(EVENT).unwrap();
+        assert_eq!(
+            decode_body("application/json", EVENT.as_bytes(), None)
+                .unwrap()
+                .data,
+            expected
+        );
+        // sendBeacon: a form body labelled text/plain.
+        let beacon = decode_body("text/plain;charset=UTF-8", &form(EVENT), None).unwrap();
+        assert_eq!(beacon.data, expected);
+        // GET with data in the query string.
+        let query = String::from_utf8(form(&STANDARD.encode(EVENT))).unwrap();
+        assert_eq!(decode_body("", b"", Some(&query)).unwrap().data, expected);
+        // {"data": …, "verbose": 1}
+        let wrapped = json!({"data": STANDARD.encode(EVENT), "verbose": 1}).to_string();
+        let payload = decode_body("application/json", wrapped.as_bytes(), None).unwrap();
+        assert_eq!(payload.data, expected);
+        assert!(payload.params.verbose);
+    }
+
+    #[test]
+    fn ndjson_and_gzip() {
+        let body = format!("{EVENT}\n{EVENT}\n");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(body.as_bytes()).unwrap();
+        let compressed = gz.finish().unwrap();
+        let payload = decode(
+            &WireRequest {
+                query: None,
+                content_type: Some("application/x-ndjson"),
+                content_encoding: Some("gzip"),
+                body: &compressed,
+            },
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(payload.data.as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn bad_inputs_name_the_problem() {
+        let err = decode_body(
+            "application/x-www-form-urlencoded",
+            &form("%%%not-base64!!"),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (err.status, err.reason, err.field.as_deref()),
+            (400, "bad_base64", Some("data"))
+        );
+        let err = decode_body("application/json", b"{\"event\": ", None).unwrap_err();
+        assert_eq!((err.status, err.reason), (400, "bad_json"));
+        let err = decode_body("application/x-www-form-urlencoded", b"foo=bar", None).unwrap_err();
+        assert_eq!(err.reason, "no_data");
+        let err = decode_body("", b"", None).unwrap_err();
+        assert_eq!(err.reason, "no_data");
+        let secret = STANDARD.encode("{\"email\": \"alice@example.com\""); // broken JSON inside base64
+        let err =
+            decode_body("application/x-www-form-urlencoded", &form(&secret), None).unwrap_err();
+        assert!(!err.message.contains("alice"), "{}", err.message);
+        let deep = "[".repeat(10_000);
+        let err = decode_body("application/json", deep.as_bytes(), None).unwrap_err();
+        assert_eq!(err.reason, "bad_json");
+        let err = decode(
+            &WireRequest {
+                content_encoding: Some("gzip"),
+                body: b"definitely not gzip",
+                ..Default::default()
+            },
+            1024,
+        )
+        .unwrap_err();
+        assert_eq!(err.reason, "bad_gzip");
+    }
+
+    #[test]
+    fn size_limit_applies_after_decompression() {
+        let big = vec![b' '; 100_000];
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&big).unwrap();
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < 1000);
+        let err = decode(
+            &WireRequest {
+                content_encoding: Some("gzip"),
+                body: &bomb,
+                ..Default::default()
+            },
+            10_000,
+        )
+        .unwrap_err();
+        assert_eq!(err.status, 413);
+    }
+
+    #[test]
+    fn jsonp_callbacks_are_sanitised() {
+        let p = decode_body("", b"", Some("data=e30&callback=mp.cb_1")).unwrap();
+        assert_eq!(p.params.callback.as_deref(), Some("mp.cb_1"));
+        let p = decode_body("", b"", Some("data=e30&callback=alert(1)")).unwrap();
+        assert_eq!(p.params.callback, None);
+    }
+}

@@ -1,0 +1,251 @@
+//! Tests of the whole pipeline on realistic Mixpanel events.
+
+use std::sync::Arc;
+
+use privet_config::PrivacyConfig;
+use privet_model::{
+    IdentityOp, ProfileOpKind, ProfileTarget, ProjectId, RawEvent, RawProfileTarget,
+    RawProfileUpdate,
+};
+use serde_json::{Value, json};
+
+use super::*;
+
+const P: ProjectId = ProjectId(1);
+
+fn pipeline() -> Pipeline {
+    Pipeline::new(
+        PrivacyConfig::default(),
+        Arc::new(KeyedPseudonymizer::new(&[7; 32])),
+    )
+}
+
+fn raw(name: &str, props: Value) -> RawEvent {
+    RawEvent {
+        name: name.into(),
+        time_us: 1,
+        insert_id: Some("abc".into()),
+        properties: props.as_object().unwrap().clone(),
+    }
+}
+
+const PLANTED: &[&str] = &[
+    "alice@example.com",
+    "Alice Liddell",
+    "+44 20 7946 0958",
+    "203.0.113.9",
+    "user-1234",
+    "org-777",
+    "secret-token",
+    "dev-42",
+];
+
+fn assert_clean(event: &MinimalEvent) {
+    let text = format!("{event:?}");
+    for planted in PLANTED {
+        assert!(!text.contains(planted), "{planted} leaked into {text}");
+    }
+}
+
+#[test]
+fn browser_event_is_minimised() {
+    let event = pipeline()
+        .event(
+            P,
+            &EventContext::default(),
+            raw(
+                "Viewed pricing",
+                json!({
+                    "token": "abc123",
+                    "distinct_id": "user-1234",
+                    "$device_id": "dev-42",
+                    "$user_id": "user-1234",
+                    "$email": "alice@example.com",
+                    "$name": "Alice Liddell",
+                    "$phone": "+44 20 7946 0958",
+                    "ip": "203.0.113.9",
+                    "$os": "Mac OS X",
+                    "$browser": "Chrome",
+                    "$browser_version": 120.5,
+                    "mp_lib": "web",
+                    "mp_country_code": "gb",
+                    "$referrer": "https://www.google.com/search?q=alice@example.com",
+                    "$current_url": "https://app.example.com/billing/plans?token=secret-token#x",
+                    "utm_source": "newsletter",
+                    "company_id": "org-777",
+                    "plan": "pro"
+                }),
+            ),
+        )
+        .unwrap();
+    assert_clean(&event);
+    assert!(event.identity.device.is_some());
+    assert_eq!(event.identity.distinct, event.identity.user);
+    assert_eq!(event.dims.os.as_deref(), Some("Mac OS X"));
+    assert_eq!(event.dims.browser_version.as_deref(), Some("120"));
+    assert_eq!(event.dims.country.as_deref(), Some("GB"));
+    assert_eq!(
+        event.dims.referrer_domain.as_deref(),
+        Some("www.google.com")
+    );
+    assert_eq!(event.dims.url_path.as_deref(), Some("/billing/plans"));
+    assert_eq!(event.dims.utm_source.as_deref(), Some("newsletter"));
+    let props: Value = serde_json::from_str(&event.properties).unwrap();
+    assert_eq!(props["plan"], "pro");
+    assert!(
+        props["company_id"].is_i64(),
+        "group ids become pseudonyms: {props}"
+    );
+    assert!(props.get("token").is_none());
+}
+
+#[test]
+fn device_spellings_share_a_pseudonym_and_placeholders_are_missing() {
+    let p = pipeline();
+    let a = p
+        .event(
+            P,
+            &EventContext::default(),
+            raw("e", json!({"distinct_id": "$device:dev-42"})),
+        )
+        .unwrap();
+    let b = p
+        .event(
+            P,
+            &EventContext::default(),
+            raw(
+                "e",
+                json!({"$device_id": "dev-42", "distinct_id": "undefined"}),
+            ),
+        )
+        .unwrap();
+    assert_eq!(a.identity.distinct, b.identity.device);
+    assert_eq!(b.identity.distinct, None);
+    let c = p
+        .event(
+            P,
+            &EventContext::default(),
+            raw("e", json!({"distinct_id": "$device:null"})),
+        )
+        .unwrap();
+    assert!(c.identity.is_empty());
+}
+
+#[test]
+fn identity_events() {
+    let p = pipeline();
+    let identify = p
+        .event(
+            P,
+            &EventContext::default(),
+            raw(
+                "$identify",
+                json!({"distinct_id": "u1", "$identified_id": "u1", "$anon_distinct_id": "anon-9"}),
+            ),
+        )
+        .unwrap();
+    assert!(matches!(
+        identify.identity_op,
+        Some(IdentityOp::Identify { .. })
+    ));
+    assert!(identify.store);
+    let alias = p
+        .event(
+            P,
+            &EventContext::default(),
+            raw("$create_alias", json!({"distinct_id": "u1", "alias": "a1"})),
+        )
+        .unwrap();
+    assert!(matches!(alias.identity_op, Some(IdentityOp::Alias { .. })));
+    assert!(!alias.store);
+    let merge = p
+        .event(
+            P,
+            &EventContext::default(),
+            raw("$merge", json!({"$distinct_ids": ["u1", "u2"]})),
+        )
+        .unwrap();
+    assert!(matches!(merge.identity_op, Some(IdentityOp::Merge { ref ids }) if ids.len() == 2));
+}
+
+#[test]
+fn ignore_drops_the_event() {
+    for flag in [json!(true), json!("true"), json!(1)] {
+        assert!(
+            pipeline()
+                .event(
+                    P,
+                    &EventContext::default(),
+                    raw("e", json!({"$ignore": flag}))
+                )
+                .is_none()
+        );
+    }
+    assert!(
+        pipeline()
+            .event(
+                P,
+                &EventContext::default(),
+                raw("e", json!({"$ignore": false}))
+            )
+            .is_some()
+    );
+}
+
+#[test]
+fn profile_updates_lose_personal_fields() {
+    let update = pipeline()
+        .profile(
+            P,
+            RawProfileUpdate {
+                target: RawProfileTarget::Person {
+                    distinct_id: Some("user-1234".into()),
+                    device_id: None,
+                    user_id: None,
+                },
+                time_us: 1,
+                ops: vec![(
+                    ProfileOpKind::Set,
+                    json!({"$email": "alice@example.com", "$name": "Alice Liddell", "plan": "pro", "$ip": "203.0.113.9"}),
+                )],
+            },
+        )
+        .unwrap();
+    let text = format!("{update:?}");
+    for planted in PLANTED {
+        assert!(!text.contains(planted), "{planted} leaked into {text}");
+    }
+    assert_eq!(update.ops[0].payload, r#"{"plan":"pro"}"#);
+
+    let group = pipeline()
+        .profile(
+            P,
+            RawProfileUpdate {
+                target: RawProfileTarget::Group {
+                    key: "company_id".into(),
+                    id: "org-777".into(),
+                },
+                time_us: 1,
+                ops: vec![(ProfileOpKind::Unset, json!(["plan"]))],
+            },
+        )
+        .unwrap();
+    assert!(matches!(group.target, ProfileTarget::Group { ref key, .. } if key == "company_id"));
+    assert!(!format!("{group:?}").contains("org-777"));
+
+    let err = pipeline()
+        .profile(
+            P,
+            RawProfileUpdate {
+                target: RawProfileTarget::Person {
+                    distinct_id: Some("undefined".into()),
+                    device_id: None,
+                    user_id: None,
+                },
+                time_us: 1,
+                ops: vec![],
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err, PipelineError::NoProfileId);
+}

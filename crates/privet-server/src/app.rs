@@ -1,0 +1,122 @@
+//! Assembling Privet from its configuration: the data directory, the control database, the store, the privacy
+//! pipeline, the ingestion service and the query engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use privet_auth::{Control, Role};
+use privet_config::Config;
+use privet_ingest::IngestService;
+use privet_pipeline::{KeyedPseudonymizer, Pipeline};
+use privet_query::QueryEngine;
+use privet_store::Store;
+use prometheus_client::registry::Registry;
+
+use crate::metrics::HttpMetrics;
+
+/// What the first start created, to be shown once.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    pub project: String,
+    pub token: String,
+    pub admin_key: String,
+}
+
+/// Why Privet could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("cannot use the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Auth(#[from] privet_auth::AuthError),
+    #[error(transparent)]
+    Store(#[from] privet_store::StoreError),
+    #[error("cannot read or create the pseudonymisation key {path}: {source}")]
+    Key {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A running Privet: every component, shared by the HTTP handlers.
+pub struct App {
+    pub config: Config,
+    pub data_dir: PathBuf,
+    pub control: Arc<Control>,
+    pub store: Arc<Store>,
+    pub ingest: Arc<IngestService>,
+    pub query: Arc<QueryEngine>,
+    pub registry: Registry,
+    pub http: HttpMetrics,
+}
+
+/// Creates the data directory if needed and returns its absolute path.
+pub fn prepare_data_dir(path: &Path) -> Result<PathBuf, AppError> {
+    let error = |source| AppError::DataDir {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(path).map_err(error)?;
+    path.canonicalize().map_err(error)
+}
+
+/// Creates the `default` project and an admin key when the control database has no project yet.
+pub fn bootstrap(control: &Control) -> Result<Option<Bootstrap>, AppError> {
+    if !control.projects()?.is_empty() {
+        return Ok(None);
+    }
+    let (project, token) = control.create_project("default")?;
+    let (_, admin_key) = control.create_key(Role::Admin, None, Some("created on first start"))?;
+    Ok(Some(Bootstrap {
+        project: project.name,
+        token,
+        admin_key,
+    }))
+}
+
+impl App {
+    /// Opens everything under `config.data_dir`. Returns what the first start created, if this was it.
+    pub fn open(config: Config) -> Result<(App, Option<Bootstrap>), AppError> {
+        let data_dir = prepare_data_dir(&config.data_dir)?;
+        let control = Arc::new(Control::open(&data_dir)?);
+        let bootstrap = bootstrap(&control)?;
+        let store = Arc::new(Store::open(&data_dir, config.storage.clone())?);
+        let key_path = data_dir.join("secrets").join("pseudonym.key");
+        let pseudonyms =
+            KeyedPseudonymizer::load_or_create(&key_path).map_err(|source| AppError::Key {
+                path: key_path.clone(),
+                source,
+            })?;
+        let pipeline = Arc::new(Pipeline::new(config.privacy.clone(), Arc::new(pseudonyms)));
+        let ingest = Arc::new(IngestService::new(
+            control.clone(),
+            pipeline,
+            store.clone(),
+            config.ingest.clone(),
+        ));
+        let query = Arc::new(QueryEngine::new(config.query.clone()));
+        let mut registry = Registry::default();
+        store.metrics().register(&mut registry);
+        ingest.metrics().register(&mut registry);
+        let http = HttpMetrics::default();
+        http.register(&mut registry);
+        Ok((
+            App {
+                config,
+                data_dir,
+                control,
+                store,
+                ingest,
+                query,
+                registry,
+                http,
+            },
+            bootstrap,
+        ))
+    }
+}

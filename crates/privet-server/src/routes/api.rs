@@ -1,0 +1,153 @@
+//! The analyst API: `POST /api/sql`.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use privet_auth::{ApiKey, Permission};
+use privet_model::ProjectId;
+use privet_query::QueryError;
+use serde::Deserialize;
+
+use super::AppState;
+use crate::app::App;
+use crate::respond;
+
+#[derive(Deserialize)]
+pub struct SqlBody {
+    sql: Option<String>,
+    project: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ProjectQuery {
+    project: Option<String>,
+}
+
+/// A failed API call: the HTTP status and the message.
+pub struct ApiError(u16, String, Option<&'static str>);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        respond::error(self.0, &self.1, self.2)
+    }
+}
+
+/// Authenticates an API caller that needs `permission`.
+pub fn authorize(
+    app: &App,
+    headers: &HeaderMap,
+    permission: Permission,
+) -> Result<ApiKey, ApiError> {
+    let secrets = crate::auth::secrets(headers);
+    if secrets.is_empty() {
+        return Err(ApiError(
+            401,
+            "send an API key as `Authorization: Bearer KEY` (create one with `privet key create --role analyst`)".into(),
+            None,
+        ));
+    }
+    for secret in &secrets {
+        let key = app
+            .control
+            .authenticate(secret)
+            .map_err(|e| ApiError(503, e.to_string(), None))?;
+        if let Some(key) = key {
+            if !key.role.allows(permission) {
+                return Err(ApiError(
+                    403,
+                    format!(
+                        "a key with role `{}` cannot do this; use an analyst or admin key",
+                        key.role
+                    ),
+                    None,
+                ));
+            }
+            return Ok(key);
+        }
+    }
+    Err(ApiError(401, "the key is unknown or revoked".into(), None))
+}
+
+/// The project a call is about: the key's project, or the one it names (admin keys without a project), or the
+/// only project.
+pub fn project_of(app: &App, key: &ApiKey, named: Option<&str>) -> Result<ProjectId, ApiError> {
+    let projects = app
+        .control
+        .projects()
+        .map_err(|e| ApiError(503, e.to_string(), None))?;
+    if let Some(name) = named {
+        let project = projects
+            .iter()
+            .find(|p| p.name == name || p.id.0.to_string() == name)
+            .ok_or_else(|| {
+                ApiError(
+                    400,
+                    "no such project; `privet project list` shows them".into(),
+                    Some("project"),
+                )
+            })?;
+        if !key.covers(project.id) {
+            return Err(ApiError(
+                403,
+                "this key belongs to another project".into(),
+                Some("project"),
+            ));
+        }
+        return Ok(project.id);
+    }
+    if let Some(project) = key.project {
+        return Ok(project);
+    }
+    match projects.as_slice() {
+        [only] => Ok(only.id),
+        _ => Err(ApiError(
+            400,
+            "this key covers several projects; name one with `project`".into(),
+            Some("project"),
+        )),
+    }
+}
+
+/// `POST /api/sql` with `{"sql": "SELECT …"}`.
+pub async fn sql(
+    State(app): AppState,
+    Query(query): Query<ProjectQuery>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let key = authorize(&app, &headers, Permission::Query)?;
+    let request: SqlBody = serde_json::from_slice(&body).map_err(|_| {
+        ApiError(
+            400,
+            "the body must be JSON: {\"sql\": \"SELECT …\"}".into(),
+            Some("sql"),
+        )
+    })?;
+    let sql = request
+        .sql
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| ApiError(400, "`sql` is missing or empty".into(), Some("sql")))?;
+    let project = project_of(
+        &app,
+        &key,
+        request.project.as_deref().or(query.project.as_deref()),
+    )?;
+    let started = Instant::now();
+    let result = app
+        .query
+        .sql_result(app.store.version(), project.0, &sql)
+        .await;
+    app.http
+        .query_seconds
+        .observe(started.elapsed().as_secs_f64());
+    match result {
+        Ok(result) => Ok(Json(result).into_response()),
+        Err(error @ QueryError::ResourcesExhausted(_)) => {
+            Err(ApiError(400, error.to_string(), Some("sql")))
+        }
+        Err(error) => Err(ApiError(400, error.to_string(), Some("sql"))),
+    }
+}

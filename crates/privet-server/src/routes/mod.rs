@@ -1,0 +1,145 @@
+//! The router: every route, the CORS policy of the ingestion routes, and request logging without payloads.
+
+mod api;
+mod mixpanel;
+mod native;
+mod ops;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use privet_ingest::{IngestError, WireRequest};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+
+use crate::app::App;
+use crate::metrics::RequestLabels;
+
+pub type AppState = State<Arc<App>>;
+
+/// Builds the router.
+pub fn router(app: Arc<App>) -> Router {
+    let ingestion = Router::new()
+        .route("/track", get(mixpanel::track).post(mixpanel::track))
+        .route("/track/", get(mixpanel::track).post(mixpanel::track))
+        .route("/engage", get(mixpanel::engage).post(mixpanel::engage))
+        .route("/engage/", get(mixpanel::engage).post(mixpanel::engage))
+        .route("/groups", get(mixpanel::groups).post(mixpanel::groups))
+        .route("/groups/", get(mixpanel::groups).post(mixpanel::groups))
+        .route("/import", post(mixpanel::import))
+        .route("/import/", post(mixpanel::import))
+        .route("/decide", get(mixpanel::decide).post(mixpanel::decide))
+        .route("/decide/", get(mixpanel::decide).post(mixpanel::decide))
+        .route("/flags", get(mixpanel::flags).post(mixpanel::flags))
+        .route("/flags/", get(mixpanel::flags).post(mixpanel::flags))
+        .route(
+            "/settings",
+            get(mixpanel::settings).post(mixpanel::settings),
+        )
+        .route(
+            "/settings/",
+            get(mixpanel::settings).post(mixpanel::settings),
+        )
+        .route("/record", get(mixpanel::record).post(mixpanel::record))
+        .route("/record/", get(mixpanel::record).post(mixpanel::record))
+        .route("/v1/events", post(native::events))
+        .layer(cors(&app.config.ingest.cors_allowed_origins));
+    Router::new()
+        .merge(ingestion)
+        .route("/api/sql", post(api::sql))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(ops::not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), observe))
+        .with_state(app)
+}
+
+/// Browser SDKs send credentials, so the allowed origin is echoed (never `*`) with
+/// `Access-Control-Allow-Credentials: true`.
+fn cors(allowed: &[String]) -> CorsLayer {
+    let origin = if allowed.iter().any(|o| o == "*") {
+        AllowOrigin::mirror_request()
+    } else {
+        AllowOrigin::list(allowed.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(origin)
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers(AllowHeaders::mirror_request())
+        .max_age(Duration::from_secs(86_400))
+}
+
+/// Logs and counts every request by its route pattern. The URL (whose query string may carry event data) and
+/// the body are never logged.
+async fn observe(State(app): AppState, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let method = request.method().clone();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    app.http
+        .requests
+        .get_or_create(&RequestLabels {
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    tracing::debug!(%method, route, status, elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "request");
+    response
+}
+
+/// Reads a body up to `limit` bytes.
+pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, IngestError> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        IngestError::too_large(
+            "too_large",
+            None,
+            format!("the request body is larger than {limit} bytes; send smaller batches"),
+        )
+    })
+}
+
+/// The decoding view of a request.
+pub fn wire<'a>(query: Option<&'a str>, headers: &'a HeaderMap, body: &'a [u8]) -> WireRequest<'a> {
+    let header =
+        |name: axum::http::header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    WireRequest {
+        query,
+        content_type: header(axum::http::header::CONTENT_TYPE),
+        content_encoding: header(axum::http::header::CONTENT_ENCODING),
+        body,
+    }
+}
+
+/// The caller's address: the peer, or the first `X-Forwarded-For` entry when the peer is a trusted proxy.
+pub fn client_ip(app: &App, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    let peer_ip = peer.ip();
+    let trusted = app
+        .config
+        .ingest
+        .trusted_proxies
+        .iter()
+        .any(|p| p.parse::<IpAddr>().is_ok_and(|ip| ip == peer_ip));
+    if trusted
+        && let Some(forwarded) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok())
+    {
+        return forwarded;
+    }
+    peer_ip
+}
