@@ -3,7 +3,8 @@
 //! Every query runs in a fresh DataFusion session that sees exactly one project's tables (`events`, `people`,
 //! `groups`, plus `information_schema` to discover them) as of one store snapshot. Sessions are read-only: DDL,
 //! DML, `COPY`, and statements such as `SET` are refused before planning. A memory limit stops a runaway query
-//! from taking the server down.
+//! from taking the server down. The JSON functions of `datafusion-functions-json` (`json_get_str`,
+//! `json_get_int`, the `->` and `->>` operators, …) read the `properties` columns.
 
 pub mod result;
 
@@ -63,8 +64,10 @@ impl QueryEngine {
             config = config.with_target_partitions(self.config.target_partitions);
         }
         config.options_mut().execution.time_zone = Some("UTC".into());
-        let ctx = SessionContext::new_with_config_rt(config, self.runtime.clone());
+        let mut ctx = SessionContext::new_with_config_rt(config, self.runtime.clone());
         let invalid = |e: datafusion::error::DataFusionError| QueryError::Invalid(e.to_string());
+        // json_get_str(properties, 'plan'), properties->>'plan', … over the JSON `properties` columns.
+        datafusion_functions_json::register_all(&mut ctx).map_err(invalid)?;
         ctx.register_table(
             "events",
             table::events(version.clone(), project).map_err(invalid)?,

@@ -87,6 +87,22 @@ async fn json_properties_and_timestamps() {
 }
 
 #[tokio::test]
+async fn json_functions_read_properties() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_events(dir.path()).await;
+    let engine = QueryEngine::new(QueryConfig::default());
+    let result = engine
+        .sql_result(
+            store.version(),
+            1,
+            "SELECT sum(json_get_int(properties, 'n')), max(properties->>'n') FROM events",
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.rows, vec![vec![json!(45), json!("9")]]);
+}
+
+#[tokio::test]
 async fn writes_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_events(dir.path()).await;
