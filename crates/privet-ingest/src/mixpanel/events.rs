@@ -142,7 +142,9 @@ fn decode_one(
     }
     let time_us = match properties.get("time") {
         None | Some(Value::Null) => {
-            if matches!(mode, Mode::Import | Mode::ImportStrict) {
+            // Identity-management events (`$merge`, `$identify`, `$create_alias`) carry no time of their own:
+            // the SDKs send `$merge` to /import without one.
+            if matches!(mode, Mode::Import | Mode::ImportStrict) && !is_identity_event(&name) {
                 return Err(with_id(err(
                     "properties.time",
                     "missing_time",
@@ -192,6 +194,11 @@ fn decode_one(
             properties,
         },
     })
+}
+
+/// Events that only change the identity graph; they need no `time`.
+fn is_identity_event(name: &str) -> bool {
+    matches!(name, "$merge" | "$identify" | "$create_alias")
 }
 
 #[cfg(test)]
@@ -273,6 +280,10 @@ mod tests {
             "properties.time"
         );
         assert!(run(vec![event], Mode::Track).1.is_empty());
+        // The Python SDK's `merge()` posts `$merge` to /import without a time.
+        let merge = json!({"event": "$merge", "properties": {"$distinct_ids": ["a", "b"]}});
+        let (good, bad) = run(vec![merge], Mode::Import);
+        assert!(bad.is_empty() && good.len() == 1);
     }
 
     #[test]
