@@ -4,6 +4,7 @@
 //! `PRIVET_*` environment variables, where `__` separates nested keys (`PRIVET_INGEST__MAX_BODY_BYTES=…`), then
 //! command-line flags. Unknown keys are an error, so that a typo never silently leaves a safe default in place.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -11,8 +12,16 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-/// Environment variables with the `PRIVET_` prefix that are *not* configuration keys.
-const NON_CONFIG_ENV: &[&str] = &["config", "master_key", "master_key_file", "log"];
+/// Environment variables with the `PRIVET_` prefix that are *not* configuration keys: command-line options
+/// (`PRIVET_CONFIG`, `PRIVET_URL`, `PRIVET_KEY`), secrets, and `PRIVET_LOG` (a log filter).
+const NON_CONFIG_ENV: &[&str] = &[
+    "config",
+    "url",
+    "key",
+    "master_key",
+    "master_key_file",
+    "log",
+];
 
 /// The whole configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -111,8 +120,11 @@ impl Default for IngestConfig {
 pub struct StorageConfig {
     /// Flush buffered events to Parquet segments at least this often (bounds recovery time).
     pub flush_interval_secs: u64,
-    /// Flush when this many events are buffered in memory.
+    /// Flush when this many events are buffered in memory…
     pub memtable_max_rows: usize,
+    /// … or when the buffered events take this much memory (bytes). Up to three buffers exist at once (one
+    /// filling, two being written), so this bounds most of the server's memory.
+    pub memtable_max_bytes: usize,
     /// Start a new write-ahead log file past this size.
     pub wal_file_bytes: u64,
     /// `$insert_id` keys remembered in memory to drop retries; older duplicates are removed by compaction.
@@ -128,6 +140,7 @@ impl Default for StorageConfig {
         StorageConfig {
             flush_interval_secs: 60,
             memtable_max_rows: 1_000_000,
+            memtable_max_bytes: 96 * 1024 * 1024,
             wal_file_bytes: 64 * 1024 * 1024,
             dedup_capacity: 2_000_000,
             compaction_min_segments: 4,
@@ -158,20 +171,111 @@ impl Default for QueryConfig {
     }
 }
 
-/// What the privacy pipeline treats as identifying.
+/// The privacy pipeline and the identity vault. Every key here can also be set per project under
+/// `[privacy.projects.<name>]`, which overrides the defaults for that project.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrivacyConfig {
-    /// Event properties that name an organisation (Mixpanel group keys); their values are pseudonymised like
-    /// `/groups` ids, so events can be analysed per organisation.
-    pub group_keys: Vec<String>,
-    /// Further event properties that hold an identifier of a person; their values are pseudonymised.
-    pub identifier_properties: Vec<String>,
+    /// A MaxMind-format city database (GeoLite2-City, GeoIP2-City or DB-IP City). Without one, locations come
+    /// only from what clients send (`mp_country_code`, `$region`, `$city`).
+    pub geoip: Option<PathBuf>,
+    /// The file holding the vault's master key (default: `<data-dir>.master-key` beside the data directory;
+    /// `PRIVET_MASTER_KEY` or `PRIVET_MASTER_KEY_FILE` take precedence).
+    pub master_key_file: Option<PathBuf>,
+    /// The policy of every project, unless overridden under `projects`.
+    pub policy: PolicyConfig,
+    /// Per-project overrides of the policy, by project name.
+    pub projects: BTreeMap<String, ProjectPolicyConfig>,
 }
 
 impl Default for PrivacyConfig {
     fn default() -> Self {
         PrivacyConfig {
+            geoip: None,
+            master_key_file: None,
+            policy: PolicyConfig::default(),
+            projects: BTreeMap::new(),
+        }
+    }
+}
+
+impl PrivacyConfig {
+    /// The effective policy of a project: the defaults with the project's overrides applied.
+    pub fn policy_for(&self, project: &str) -> PolicyConfig {
+        let mut policy = self.policy.clone();
+        if let Some(o) = self.projects.get(project) {
+            if let Some(v) = o.location_precision {
+                policy.location_precision = v;
+            }
+            if let Some(v) = o.k {
+                policy.k = v;
+            }
+            if let Some(v) = o.personal_fields {
+                policy.personal_fields = v;
+            }
+            if let Some(v) = &o.group_keys {
+                policy.group_keys = v.clone();
+            }
+            if let Some(v) = &o.identifier_properties {
+                policy.identifier_properties = v.clone();
+            }
+            policy
+                .identifier_patterns
+                .extend(o.identifier_patterns.iter().cloned());
+            policy
+                .internal_domains
+                .extend(o.internal_domains.iter().cloned());
+            policy
+                .properties
+                .extend(o.properties.iter().map(|(k, v)| (k.clone(), *v)));
+            if o.retention_days.is_some() {
+                policy.retention_days = o.retention_days;
+            }
+        }
+        policy
+    }
+}
+
+/// What the pipeline does with a project's events.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyConfig {
+    /// How precise a stored location may be: `country`, `region` or `city`.
+    pub location_precision: LocationPrecision,
+    /// A city, region or OS/browser combination is stored only once this many distinct people have been seen
+    /// with it; until then the event gets something coarser.
+    pub k: usize,
+    /// Known personal fields (`$email`, `$name`, `$phone`, …): `vault` keeps them encrypted in the identity
+    /// vault, `drop` discards them.
+    pub personal_fields: PersonalFieldAction,
+    /// Event properties that name an organisation (Mixpanel group keys); pseudonymised like `/groups` ids.
+    pub group_keys: Vec<String>,
+    /// Further event properties that hold an identifier of a person; pseudonymised.
+    pub identifier_properties: Vec<String>,
+    /// Regular expressions for the project's own identifier shapes (e.g. `user-[0-9a-f]{8}`); the free-text
+    /// scanner replaces them by `[id]`.
+    pub identifier_patterns: Vec<String>,
+    /// Hosts that count as the product itself when classifying referrers (besides the page's own host).
+    pub internal_domains: Vec<String>,
+    /// Per-property actions: `keep` (as is, unscanned), `drop`, `pseudonymize`, `vault`, `coarsen`, `redact`.
+    /// Properties not listed are scanned for personal data and kept.
+    pub properties: BTreeMap<String, PropertyAction>,
+    /// Delete events older than this many days (at compaction); unset keeps them.
+    pub retention_days: Option<u32>,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        let drop = |names: &[&str]| -> BTreeMap<String, PropertyAction> {
+            names
+                .iter()
+                .map(|n| (n.to_string(), PropertyAction::Drop))
+                .collect()
+        };
+        PolicyConfig {
+            location_precision: LocationPrecision::Region,
+            k: 10,
+            personal_fields: PersonalFieldAction::Vault,
             group_keys: [
                 "company_id",
                 "org_id",
@@ -185,8 +289,81 @@ impl Default for PrivacyConfig {
             identifier_properties: ["user_id", "customer_id", "member_id", "$anon_id"]
                 .map(String::from)
                 .to_vec(),
+            identifier_patterns: Vec::new(),
+            internal_domains: Vec::new(),
+            // Credentials have no analytical value at all.
+            properties: drop(&[
+                "password",
+                "passwd",
+                "secret",
+                "api_key",
+                "apikey",
+                "access_token",
+                "refresh_token",
+                "id_token",
+                "authorization",
+                "cookie",
+                "session_id",
+                "ssn",
+                "credit_card",
+                "card_number",
+                "cvv",
+                "iban",
+            ]),
+            retention_days: None,
         }
     }
+}
+
+/// Per-project overrides (unset keys keep the defaults; lists of patterns, domains and properties add to them).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProjectPolicyConfig {
+    pub location_precision: Option<LocationPrecision>,
+    pub k: Option<usize>,
+    pub personal_fields: Option<PersonalFieldAction>,
+    pub group_keys: Option<Vec<String>>,
+    pub identifier_properties: Option<Vec<String>>,
+    pub identifier_patterns: Vec<String>,
+    pub internal_domains: Vec<String>,
+    pub properties: BTreeMap<String, PropertyAction>,
+    pub retention_days: Option<u32>,
+}
+
+/// How precise a stored location may be.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocationPrecision {
+    Country,
+    Region,
+    City,
+}
+
+/// What happens to known personal fields.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PersonalFieldAction {
+    Vault,
+    Drop,
+}
+
+/// What happens to one property.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PropertyAction {
+    /// Stored as sent, without scanning.
+    Keep,
+    /// Never stored.
+    Drop,
+    /// Replaced by a pseudonym (the same value gets the same pseudonym within the project).
+    Pseudonymize,
+    /// Moved to the identity vault, encrypted, as a field of the event's person.
+    Vault,
+    /// Made less precise: numbers to their power-of-ten bucket, dates to the month, other text to its first
+    /// two characters.
+    Coarsen,
+    /// Replaced by `[redacted]`.
+    Redact,
 }
 
 /// A configuration that could not be loaded.
@@ -271,6 +448,8 @@ mod tests {
             )?;
             jail.set_env("PRIVET_INGEST__MAX_BATCH", "70");
             jail.set_env("PRIVET_MASTER_KEY", "not a config key");
+            jail.set_env("PRIVET_URL", "http://127.0.0.1:1");
+            jail.set_env("PRIVET_KEY", "pvt_for_privet_sql");
             let config = Config::load(Some(Path::new("privet.toml"))).unwrap();
             assert_eq!(config.listen.to_string(), "127.0.0.1:9000");
             assert_eq!(config.ingest.max_batch, 70);

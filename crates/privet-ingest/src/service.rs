@@ -6,8 +6,9 @@ use std::sync::Arc;
 use privet_auth::{ApiKey, Control, Permission};
 use privet_config::IngestConfig;
 use privet_model::ProjectId;
-use privet_pipeline::{EventContext, Pipeline};
+use privet_pipeline::{EventContext, Pipeline, VaultSession};
 use privet_store::{Store, StoreError, WriteBatch};
+use privet_vault::Vault;
 use serde::Serialize;
 
 use crate::error::{IngestError, RecordError};
@@ -100,6 +101,7 @@ enum Records {
 pub struct IngestService {
     control: Arc<Control>,
     pipeline: Arc<Pipeline>,
+    vault: Vault,
     store: Arc<Store>,
     config: IngestConfig,
     metrics: IngestMetrics,
@@ -109,12 +111,14 @@ impl IngestService {
     pub fn new(
         control: Arc<Control>,
         pipeline: Arc<Pipeline>,
+        vault: Vault,
         store: Arc<Store>,
         config: IngestConfig,
     ) -> Self {
         IngestService {
             control,
             pipeline,
+            vault,
             store,
             config,
             metrics: IngestMetrics::default(),
@@ -217,6 +221,7 @@ impl IngestService {
     ) -> Result<IngestResult, IngestError> {
         let mut result = IngestResult::default();
         let mut batches: BTreeMap<ProjectId, WriteBatch> = BTreeMap::new();
+        let session = VaultSession::new(&self.vault);
         match records {
             Records::Events(events) => {
                 for record in events {
@@ -232,7 +237,7 @@ impl IngestService {
                             continue;
                         }
                     };
-                    match self.pipeline.event(project, ctx, record.event) {
+                    match self.pipeline.event(project, ctx, record.event, &session) {
                         Some(event) => batch_for(&mut batches, project).events.push(event),
                         None => {
                             result.ignored += 1;
@@ -255,7 +260,7 @@ impl IngestService {
                             continue;
                         }
                     };
-                    match self.pipeline.profile(project, record.update) {
+                    match self.pipeline.profile(project, record.update, &session) {
                         Ok(update) => batch_for(&mut batches, project).profiles.push(update),
                         Err(e) => errors.push(RecordError::new(
                             record.index,
@@ -267,6 +272,9 @@ impl IngestService {
                 }
             }
         }
+        // New pseudonyms and vaulted fields must be durable before anything that refers to them is acknowledged.
+        let ticket = session.finish().map_err(vault_unavailable)?;
+        self.vault.sync(ticket).await.map_err(vault_unavailable)?;
         for (_, batch) in batches {
             let outcome = self.store.write(batch).await.map_err(|e| match e {
                 StoreError::ShuttingDown => {
@@ -360,4 +368,10 @@ impl IngestService {
             }
         }
     }
+}
+
+fn vault_unavailable(e: privet_vault::VaultError) -> IngestError {
+    IngestError::unavailable(format!(
+        "the identity vault could not store identities durably: {e}"
+    ))
 }

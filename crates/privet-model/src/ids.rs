@@ -12,6 +12,7 @@ pub const PLACEHOLDER_IDS: &[&str] = &[
     "[]",
     "{}",
     "<nil>",
+    "[object object]",
     "anon",
     "anonymous",
     "false",
@@ -56,6 +57,7 @@ mod tests {
             " anon ",
             "00000000-0000-0000-0000-000000000000",
             "-1",
+            "[object Object]",
             "",
         ] {
             assert!(is_placeholder_id(id), "{id:?} should be a placeholder");

@@ -2,31 +2,39 @@
 //! decoded from the wire (`privet-ingest`) and being written (`privet-store`).
 //!
 //! ```text
-//!  RawEvent ─▶ identity ─▶ personal ─▶ network ─▶ client ─▶ web ─▶ MinimalEvent
-//!             (pseudonyms) (names,     (IPs)     (OS,      (referrer,
-//!                           emails)              browser)   URL, UTM)
+//!  RawEvent ─▶ identity ─▶ policy ─▶ personal ─▶ location ─▶ client ─▶ web ─▶ scan ─▶ MinimalEvent
+//!             (pseudonyms) (per-     (to the     (IP → place, (UA →    (referrer, (free text:
+//!                           property  vault)      k-anonymous) families) URL path)  emails, keys…)
+//!                           actions)
 //! ```
 //!
 //! Each transform lives in its own module under [`transforms`] with its tests beside it. A transform takes the
 //! properties it understands out of the event's property map and either turns them into a coarse column
-//! ([`privet_model::Dimensions`]), a pseudonym, or nothing. Whatever is left is serialised as the `properties`
-//! JSON column. Nothing in this crate logs or returns a raw value.
+//! ([`privet_model::Dimensions`]), a pseudonym, a vaulted field, or nothing. Whatever is left is scanned for
+//! personal data and serialised as the `properties` JSON column. Real identities go only to the identity vault
+//! ([`vault::IdentityVault`]). Nothing in this crate logs or returns a raw value.
 
-pub mod pseudonym;
 pub mod transforms;
+pub mod vault;
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use privet_config::PrivacyConfig;
+use parking_lot::RwLock;
+use privet_config::{PolicyConfig, PrivacyConfig};
 use privet_model::{
-    MinimalEvent, ProfileOp, ProfileTarget, ProfileUpdate, ProjectId, RawEvent, RawProfileTarget,
-    RawProfileUpdate,
+    MinimalEvent, ProfileOp, ProfileTarget, ProfileUpdate, ProjectId, Pseudonym, RawEvent,
+    RawProfileTarget, RawProfileUpdate,
 };
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-pub use pseudonym::{IdKind, KeyedPseudonymizer, Pseudonymizer};
 use transforms::Working;
+use transforms::client::UserAgents;
+use transforms::location::{Geo, GeoDb};
+use transforms::scan::{KnownValues, Scanner};
+pub use vault::{IdKind, IdentityVault, MemoryVault, VaultSession};
 
 /// Facts about the request an event arrived in.
 #[derive(Clone, Debug, Default)]
@@ -38,7 +46,7 @@ pub struct EventContext {
     pub user_agent: Option<String>,
 }
 
-/// Why a profile update cannot be stored.
+/// Why a profile update cannot be stored, or the pipeline cannot start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PipelineError {
     #[error(
@@ -47,17 +55,87 @@ pub enum PipelineError {
     NoProfileId,
     #[error("`$group_id` is missing or a placeholder")]
     NoGroupId,
+    #[error("{0}")]
+    Config(String),
 }
+
+/// What the pipeline did, counted since start (never values; for metrics and the privacy page).
+#[derive(Default, Debug)]
+pub struct PipelineStats {
+    pub fields_vaulted: AtomicU64,
+    pub spans_redacted: AtomicU64,
+    pub locations_looked_up: AtomicU64,
+    pub locations_coarsened: AtomicU64,
+    pub clients_coarsened: AtomicU64,
+}
+
+/// A project's compiled policy.
+struct Policy {
+    config: PolicyConfig,
+    scanner: Scanner,
+}
+
+/// Gives the name of a project (for its policy overrides).
+pub type ProjectNames = Box<dyn Fn(ProjectId) -> Option<String> + Send + Sync>;
 
 /// The configured pipeline. Cheap to share; one per server.
 pub struct Pipeline {
     config: PrivacyConfig,
-    pseudonyms: Arc<dyn Pseudonymizer>,
+    geo: Option<Arc<dyn Geo>>,
+    agents: UserAgents,
+    names: ProjectNames,
+    policies: RwLock<HashMap<ProjectId, Arc<Policy>>>,
+    stats: PipelineStats,
 }
 
 impl Pipeline {
-    pub fn new(config: PrivacyConfig, pseudonyms: Arc<dyn Pseudonymizer>) -> Self {
-        Pipeline { config, pseudonyms }
+    /// Builds the pipeline: opens the GeoIP database and checks every project's identifier patterns.
+    pub fn new(config: PrivacyConfig, names: ProjectNames) -> Result<Self, PipelineError> {
+        let geo: Option<Arc<dyn Geo>> = match &config.geoip {
+            Some(path) => Some(Arc::new(GeoDb::open(path).map_err(PipelineError::Config)?)),
+            None => None,
+        };
+        let pipeline = Pipeline {
+            config,
+            geo,
+            agents: UserAgents::default(),
+            names,
+            policies: RwLock::new(HashMap::new()),
+            stats: PipelineStats::default(),
+        };
+        compile(&pipeline.config.policy)?;
+        for name in pipeline.config.projects.keys() {
+            compile(&pipeline.config.policy_for(name))?;
+        }
+        Ok(pipeline)
+    }
+
+    /// Uses `geo` for address lookups (tests use a fixed table).
+    pub fn with_geo(mut self, geo: Arc<dyn Geo>) -> Self {
+        self.geo = Some(geo);
+        self
+    }
+
+    pub fn stats(&self) -> &PipelineStats {
+        &self.stats
+    }
+
+    /// The effective policy of a project.
+    pub fn policy(&self, project: ProjectId) -> PolicyConfig {
+        self.compiled(project).config.clone()
+    }
+
+    fn compiled(&self, project: ProjectId) -> Arc<Policy> {
+        if let Some(policy) = self.policies.read().get(&project) {
+            return policy.clone();
+        }
+        let config = match (self.names)(project) {
+            Some(name) => self.config.policy_for(&name),
+            None => self.config.policy.clone(),
+        };
+        let policy = Arc::new(compile(&config).expect("patterns were checked at start"));
+        self.policies.write().insert(project, policy.clone());
+        policy
     }
 
     /// Minimises one event. `None` means the event asked to be dropped (`$ignore`).
@@ -66,16 +144,55 @@ impl Pipeline {
         project: ProjectId,
         ctx: &EventContext,
         raw: RawEvent,
+        vault: &dyn IdentityVault,
     ) -> Option<MinimalEvent> {
         if raw.properties.get("$ignore").is_some_and(truthy) {
             return None;
         }
+        let policy = self.compiled(project);
+        let cfg = &policy.config;
         let mut w = Working::new(raw);
-        transforms::identity::apply(&mut w, project, &self.config, self.pseudonyms.as_ref());
-        transforms::personal::apply(&mut w.props);
-        transforms::network::apply(&mut w, ctx);
-        transforms::client::apply(&mut w);
-        transforms::web::apply(&mut w);
+        transforms::identity::apply(&mut w, project, cfg, vault);
+        let subject = w.person();
+        let applied = transforms::policy::apply(&mut w.props, project, subject, cfg, vault);
+        w.settled = applied.settled;
+        let personal = transforms::personal::apply(&mut w.props, project, subject, cfg, vault);
+        self.count_vaulted(cfg, subject, applied.vaulted.len() + personal.len());
+        let location = transforms::location::apply(&mut w, ctx, self.geo.as_deref(), cfg, vault);
+        if location.looked_up {
+            self.stats
+                .locations_looked_up
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        if location.coarsened {
+            self.stats
+                .locations_coarsened
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        if transforms::client::apply(&mut w, ctx, &self.agents, cfg, vault) {
+            self.stats.clients_coarsened.fetch_add(1, Ordering::Relaxed);
+        }
+        transforms::web::apply(&mut w, cfg);
+        let mut subjects: Vec<Pseudonym> = subject.into_iter().collect();
+        subjects.extend(group_pseudonyms(&w.props, cfg));
+        let known = self.known(&subjects, personal.iter().chain(&applied.vaulted), vault);
+        let scanner = &policy.scanner;
+        let mut redacted = scan_map(&mut w.props, scanner, known.as_ref());
+        for column in [
+            &mut w.dims.utm_source,
+            &mut w.dims.utm_medium,
+            &mut w.dims.utm_campaign,
+        ] {
+            if let Some(text) = column
+                && let Some((clean, findings)) = scanner.redact(text, known.as_ref())
+            {
+                *text = clean;
+                redacted += findings.len();
+            }
+        }
+        self.stats
+            .spans_redacted
+            .fetch_add(redacted as u64, Ordering::Relaxed);
         Some(w.finish())
     }
 
@@ -84,9 +201,11 @@ impl Pipeline {
         &self,
         project: ProjectId,
         raw: RawProfileUpdate,
+        vault: &dyn IdentityVault,
     ) -> Result<ProfileUpdate, PipelineError> {
-        let p = self.pseudonyms.as_ref();
-        let target = match raw.target {
+        let policy = self.compiled(project);
+        let cfg = &policy.config;
+        let (target, subject) = match raw.target {
             RawProfileTarget::Person {
                 distinct_id,
                 device_id,
@@ -94,7 +213,7 @@ impl Pipeline {
             } => {
                 let identity = transforms::identity::person_ids(
                     project,
-                    p,
+                    vault,
                     distinct_id.as_deref(),
                     device_id.as_deref(),
                     user_id.as_deref(),
@@ -102,14 +221,13 @@ impl Pipeline {
                 if identity.is_empty() {
                     return Err(PipelineError::NoProfileId);
                 }
-                ProfileTarget::Person(identity)
+                let subject = identity.user.or(identity.distinct).or(identity.device);
+                (ProfileTarget::Person(identity), subject)
             }
             RawProfileTarget::Group { key, id } => {
                 let id = privet_model::ids::real_id(&id).ok_or(PipelineError::NoGroupId)?;
-                ProfileTarget::Group {
-                    id: p.pseudonym(project, IdKind::Group(&key), id),
-                    key,
-                }
+                let id = vault.pseudonym(project, IdKind::Group(&key), id);
+                (ProfileTarget::Group { id, key }, Some(id))
             }
         };
         let ops = raw
@@ -118,14 +236,24 @@ impl Pipeline {
             .map(|(kind, arg)| {
                 let arg = match arg {
                     Value::Object(mut props) => {
-                        transforms::personal::apply(&mut props);
-                        transforms::network::strip_profile(&mut props);
+                        transforms::location::strip_profile(&mut props);
+                        let applied =
+                            transforms::policy::apply(&mut props, project, subject, cfg, vault);
+                        let personal =
+                            transforms::personal::apply(&mut props, project, subject, cfg, vault);
+                        self.count_vaulted(cfg, subject, applied.vaulted.len() + personal.len());
                         transforms::identity::pseudonymize_properties(
-                            &mut props,
-                            project,
-                            &self.config,
-                            p,
+                            &mut props, project, cfg, vault,
                         );
+                        let mut subjects: Vec<Pseudonym> = subject.into_iter().collect();
+                        subjects.extend(group_pseudonyms(&props, cfg));
+                        let known =
+                            self.known(&subjects, personal.iter().chain(&applied.vaulted), vault);
+                        let redacted = scan_map(&mut props, &policy.scanner, known.as_ref());
+                        self.stats
+                            .spans_redacted
+                            .fetch_add(redacted as u64, Ordering::Relaxed);
+                        props.extend(applied.settled);
                         Value::Object(props)
                     }
                     other => other,
@@ -141,6 +269,99 @@ impl Pipeline {
             time_us: raw.time_us,
             ops,
         })
+    }
+
+    fn count_vaulted(&self, cfg: &PolicyConfig, subject: Option<Pseudonym>, n: usize) {
+        if cfg.personal_fields == privet_config::PersonalFieldAction::Vault && subject.is_some() {
+            self.stats
+                .fields_vaulted
+                .fetch_add(n as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// The values to look for in free text: what the vault holds for the subjects, and what this record carried.
+    fn known<'a>(
+        &self,
+        subjects: &[Pseudonym],
+        carried: impl Iterator<Item = &'a String>,
+        vault: &dyn IdentityVault,
+    ) -> Option<KnownValues> {
+        let held: Vec<Arc<[String]>> = subjects.iter().map(|s| vault.known_values(*s)).collect();
+        let mut values: Vec<&str> = carried.map(String::as_str).collect();
+        values.extend(held.iter().flat_map(|v| v.iter().map(String::as_str)));
+        KnownValues::new(values)
+    }
+}
+
+fn compile(config: &PolicyConfig) -> Result<Policy, PipelineError> {
+    let scanner = Scanner::new(&config.identifier_patterns).map_err(|e| {
+        PipelineError::Config(format!(
+            "an entry of privacy identifier_patterns is not a valid regular expression: {e}"
+        ))
+    })?;
+    Ok(Policy {
+        config: config.clone(),
+        scanner,
+    })
+}
+
+/// The organisation pseudonyms an event or profile names (group keys hold pseudonyms by now).
+fn group_pseudonyms<'a>(
+    props: &'a Map<String, Value>,
+    cfg: &'a PolicyConfig,
+) -> impl Iterator<Item = Pseudonym> + 'a {
+    cfg.group_keys
+        .iter()
+        .filter_map(|k| props.get(k))
+        .flat_map(|v| match v {
+            Value::Array(items) => items.iter().filter_map(Value::as_i64).collect::<Vec<_>>(),
+            other => other.as_i64().into_iter().collect(),
+        })
+        .map(Pseudonym)
+}
+
+/// Scans every string (and every key) in a property map, recursively; returns the number of spans replaced.
+fn scan_map(
+    props: &mut Map<String, Value>,
+    scanner: &Scanner,
+    known: Option<&KnownValues>,
+) -> usize {
+    let mut count = 0;
+    let renamed: Vec<(String, String)> = props
+        .keys()
+        .filter_map(|k| {
+            scanner
+                .redact(k, known)
+                .map(|(clean, _)| (k.clone(), clean))
+        })
+        .collect();
+    for (old, new) in renamed {
+        if let Some(v) = props.remove(&old) {
+            props.insert(new, v);
+            count += 1;
+        }
+    }
+    for value in props.values_mut() {
+        count += scan_value(value, scanner, known);
+    }
+    count
+}
+
+fn scan_value(value: &mut Value, scanner: &Scanner, known: Option<&KnownValues>) -> usize {
+    match value {
+        Value::String(text) => match scanner.redact(text, known) {
+            Some((clean, findings)) => {
+                *text = clean;
+                findings.len()
+            }
+            None => 0,
+        },
+        Value::Array(items) => items
+            .iter_mut()
+            .map(|v| scan_value(v, scanner, known))
+            .sum(),
+        Value::Object(map) => scan_map(map, scanner, known),
+        _ => 0,
     }
 }
 

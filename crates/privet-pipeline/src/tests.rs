@@ -1,8 +1,6 @@
 //! Tests of the whole pipeline on realistic Mixpanel events.
 
-use std::sync::Arc;
-
-use privet_config::PrivacyConfig;
+use privet_config::{PolicyConfig, PrivacyConfig};
 use privet_model::{
     IdentityOp, ProfileOpKind, ProfileTarget, ProjectId, RawEvent, RawProfileTarget,
     RawProfileUpdate,
@@ -13,11 +11,43 @@ use super::*;
 
 const P: ProjectId = ProjectId(1);
 
-fn pipeline() -> Pipeline {
-    Pipeline::new(
-        PrivacyConfig::default(),
-        Arc::new(KeyedPseudonymizer::new(&[7; 32])),
-    )
+/// A pipeline with an in-memory vault.
+struct Fixture {
+    pipeline: Pipeline,
+    vault: MemoryVault,
+}
+
+impl Fixture {
+    fn event(&self, raw: RawEvent) -> Option<MinimalEvent> {
+        self.event_with(&EventContext::default(), raw)
+    }
+
+    fn event_with(&self, ctx: &EventContext, raw: RawEvent) -> Option<MinimalEvent> {
+        self.pipeline.event(P, ctx, raw, &self.vault)
+    }
+
+    fn profile(&self, raw: RawProfileUpdate) -> Result<ProfileUpdate, PipelineError> {
+        self.pipeline.profile(P, raw, &self.vault)
+    }
+}
+
+/// k = 1, so that single test events keep their city, region and client.
+fn pipeline() -> Fixture {
+    with_policy(PolicyConfig {
+        k: 1,
+        ..Default::default()
+    })
+}
+
+fn with_policy(policy: PolicyConfig) -> Fixture {
+    let config = PrivacyConfig {
+        policy,
+        ..Default::default()
+    };
+    Fixture {
+        pipeline: Pipeline::new(config, Box::new(|_| None)).unwrap(),
+        vault: MemoryVault::default(),
+    }
 }
 
 fn raw(name: &str, props: Value) -> RawEvent {
@@ -50,33 +80,29 @@ fn assert_clean(event: &MinimalEvent) {
 #[test]
 fn browser_event_is_minimised() {
     let event = pipeline()
-        .event(
-            P,
-            &EventContext::default(),
-            raw(
-                "Viewed pricing",
-                json!({
-                    "token": "abc123",
-                    "distinct_id": "user-1234",
-                    "$device_id": "dev-42",
-                    "$user_id": "user-1234",
-                    "$email": "alice@example.com",
-                    "$name": "Alice Liddell",
-                    "$phone": "+44 20 7946 0958",
-                    "ip": "203.0.113.9",
-                    "$os": "Mac OS X",
-                    "$browser": "Chrome",
-                    "$browser_version": 120.5,
-                    "mp_lib": "web",
-                    "mp_country_code": "gb",
-                    "$referrer": "https://www.google.com/search?q=alice@example.com",
-                    "$current_url": "https://app.example.com/billing/plans?token=secret-token#x",
-                    "utm_source": "newsletter",
-                    "company_id": "org-777",
-                    "plan": "pro"
-                }),
-            ),
-        )
+        .event(raw(
+            "Viewed pricing",
+            json!({
+                "token": "abc123",
+                "distinct_id": "user-1234",
+                "$device_id": "dev-42",
+                "$user_id": "user-1234",
+                "$email": "alice@example.com",
+                "$name": "Alice Liddell",
+                "$phone": "+44 20 7946 0958",
+                "ip": "203.0.113.9",
+                "$os": "Mac OS X",
+                "$browser": "Chrome",
+                "$browser_version": 120.5,
+                "mp_lib": "web",
+                "mp_country_code": "gb",
+                "$referrer": "https://www.google.com/search?q=alice@example.com",
+                "$current_url": "https://app.example.com/billing/plans?token=secret-token#x",
+                "utm_source": "newsletter",
+                "company_id": "org-777",
+                "plan": "pro"
+            }),
+        ))
         .unwrap();
     assert_clean(&event);
     assert!(event.identity.device.is_some());
@@ -103,30 +129,18 @@ fn browser_event_is_minimised() {
 fn device_spellings_share_a_pseudonym_and_placeholders_are_missing() {
     let p = pipeline();
     let a = p
-        .event(
-            P,
-            &EventContext::default(),
-            raw("e", json!({"distinct_id": "$device:dev-42"})),
-        )
+        .event(raw("e", json!({"distinct_id": "$device:dev-42"})))
         .unwrap();
     let b = p
-        .event(
-            P,
-            &EventContext::default(),
-            raw(
-                "e",
-                json!({"$device_id": "dev-42", "distinct_id": "undefined"}),
-            ),
-        )
+        .event(raw(
+            "e",
+            json!({"$device_id": "dev-42", "distinct_id": "undefined"}),
+        ))
         .unwrap();
     assert_eq!(a.identity.distinct, b.identity.device);
     assert_eq!(b.identity.distinct, None);
     let c = p
-        .event(
-            P,
-            &EventContext::default(),
-            raw("e", json!({"distinct_id": "$device:null"})),
-        )
+        .event(raw("e", json!({"distinct_id": "$device:null"})))
         .unwrap();
     assert!(c.identity.is_empty());
 }
@@ -135,14 +149,10 @@ fn device_spellings_share_a_pseudonym_and_placeholders_are_missing() {
 fn identity_events() {
     let p = pipeline();
     let identify = p
-        .event(
-            P,
-            &EventContext::default(),
-            raw(
-                "$identify",
-                json!({"distinct_id": "u1", "$identified_id": "u1", "$anon_distinct_id": "anon-9"}),
-            ),
-        )
+        .event(raw(
+            "$identify",
+            json!({"distinct_id": "u1", "$identified_id": "u1", "$anon_distinct_id": "anon-9"}),
+        ))
         .unwrap();
     assert!(matches!(
         identify.identity_op,
@@ -150,20 +160,15 @@ fn identity_events() {
     ));
     assert!(identify.store);
     let alias = p
-        .event(
-            P,
-            &EventContext::default(),
-            raw("$create_alias", json!({"distinct_id": "u1", "alias": "a1"})),
-        )
+        .event(raw(
+            "$create_alias",
+            json!({"distinct_id": "u1", "alias": "a1"}),
+        ))
         .unwrap();
     assert!(matches!(alias.identity_op, Some(IdentityOp::Alias { .. })));
     assert!(!alias.store);
     let merge = p
-        .event(
-            P,
-            &EventContext::default(),
-            raw("$merge", json!({"$distinct_ids": ["u1", "u2"]})),
-        )
+        .event(raw("$merge", json!({"$distinct_ids": ["u1", "u2"]})))
         .unwrap();
     assert!(matches!(merge.identity_op, Some(IdentityOp::Merge { ref ids }) if ids.len() == 2));
 }
@@ -173,21 +178,13 @@ fn ignore_drops_the_event() {
     for flag in [json!(true), json!("true"), json!(1)] {
         assert!(
             pipeline()
-                .event(
-                    P,
-                    &EventContext::default(),
-                    raw("e", json!({"$ignore": flag}))
-                )
+                .event(raw("e", json!({"$ignore": flag})))
                 .is_none()
         );
     }
     assert!(
         pipeline()
-            .event(
-                P,
-                &EventContext::default(),
-                raw("e", json!({"$ignore": false}))
-            )
+            .event(raw("e", json!({"$ignore": false})))
             .is_some()
     );
 }
@@ -195,9 +192,7 @@ fn ignore_drops_the_event() {
 #[test]
 fn profile_updates_lose_personal_fields() {
     let update = pipeline()
-        .profile(
-            P,
-            RawProfileUpdate {
+        .profile(RawProfileUpdate {
                 target: RawProfileTarget::Person {
                     distinct_id: Some("user-1234".into()),
                     device_id: None,
@@ -218,34 +213,28 @@ fn profile_updates_lose_personal_fields() {
     assert_eq!(update.ops[0].payload, r#"{"plan":"pro"}"#);
 
     let group = pipeline()
-        .profile(
-            P,
-            RawProfileUpdate {
-                target: RawProfileTarget::Group {
-                    key: "company_id".into(),
-                    id: "org-777".into(),
-                },
-                time_us: 1,
-                ops: vec![(ProfileOpKind::Unset, json!(["plan"]))],
+        .profile(RawProfileUpdate {
+            target: RawProfileTarget::Group {
+                key: "company_id".into(),
+                id: "org-777".into(),
             },
-        )
+            time_us: 1,
+            ops: vec![(ProfileOpKind::Unset, json!(["plan"]))],
+        })
         .unwrap();
     assert!(matches!(group.target, ProfileTarget::Group { ref key, .. } if key == "company_id"));
     assert!(!format!("{group:?}").contains("org-777"));
 
     let err = pipeline()
-        .profile(
-            P,
-            RawProfileUpdate {
-                target: RawProfileTarget::Person {
-                    distinct_id: Some("undefined".into()),
-                    device_id: None,
-                    user_id: None,
-                },
-                time_us: 1,
-                ops: vec![],
+        .profile(RawProfileUpdate {
+            target: RawProfileTarget::Person {
+                distinct_id: Some("undefined".into()),
+                device_id: None,
+                user_id: None,
             },
-        )
+            time_us: 1,
+            ops: vec![],
+        })
         .unwrap_err();
     assert_eq!(err, PipelineError::NoProfileId);
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use privet_auth::{Control, Role};
 use privet_config::Config;
 use privet_ingest::IngestService;
-use privet_pipeline::{KeyedPseudonymizer, Pipeline};
+use privet_pipeline::Pipeline;
 use privet_query::QueryEngine;
 use privet_store::Store;
 use prometheus_client::registry::Registry;
@@ -20,6 +20,13 @@ pub struct Bootstrap {
     pub project: String,
     pub token: String,
     pub admin_key: String,
+}
+
+/// Where the vault's master key came from, for the start-up message.
+#[derive(Debug, Clone)]
+pub struct KeyNotice {
+    pub source: privet_vault::KeySource,
+    pub created: bool,
 }
 
 /// Why Privet could not start.
@@ -35,12 +42,10 @@ pub enum AppError {
     Auth(#[from] privet_auth::AuthError),
     #[error(transparent)]
     Store(#[from] privet_store::StoreError),
-    #[error("cannot read or create the pseudonymisation key {path}: {source}")]
-    Key {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Vault(#[from] privet_vault::VaultError),
+    #[error("the privacy configuration is not usable: {0}")]
+    Privacy(String),
 }
 
 /// A running Privet: every component, shared by the HTTP handlers.
@@ -49,6 +54,8 @@ pub struct App {
     pub data_dir: PathBuf,
     pub control: Arc<Control>,
     pub store: Arc<Store>,
+    pub vault: privet_vault::Vault,
+    pub pipeline: Arc<Pipeline>,
     pub ingest: Arc<IngestService>,
     pub query: Arc<QueryEngine>,
     pub registry: Registry,
@@ -82,20 +89,37 @@ pub fn bootstrap(control: &Control) -> Result<Option<Bootstrap>, AppError> {
 impl App {
     /// Opens everything under `config.data_dir`. Returns what the first start created, if this was it.
     pub fn open(config: Config) -> Result<(App, Option<Bootstrap>), AppError> {
+        let (app, bootstrap, _) = Self::open_with_notice(config)?;
+        Ok((app, bootstrap))
+    }
+
+    /// [`App::open`], also saying where the vault's master key came from.
+    pub fn open_with_notice(
+        config: Config,
+    ) -> Result<(App, Option<Bootstrap>, KeyNotice), AppError> {
         let data_dir = prepare_data_dir(&config.data_dir)?;
         let control = Arc::new(Control::open(&data_dir)?);
+        let opened =
+            privet_vault::open_in(&data_dir, config.privacy.master_key_file.as_deref(), true)?;
+        let notice = KeyNotice {
+            source: opened.key_source,
+            created: opened.created_key,
+        };
+        let vault = opened.vault;
         let bootstrap = bootstrap(&control)?;
         let store = Arc::new(Store::open(&data_dir, config.storage.clone())?);
-        let key_path = data_dir.join("secrets").join("pseudonym.key");
-        let pseudonyms =
-            KeyedPseudonymizer::load_or_create(&key_path).map_err(|source| AppError::Key {
-                path: key_path.clone(),
-                source,
-            })?;
-        let pipeline = Arc::new(Pipeline::new(config.privacy.clone(), Arc::new(pseudonyms)));
+        let names = {
+            let control = control.clone();
+            Box::new(move |id| control.project_by_id(id).ok().flatten().map(|p| p.name))
+        };
+        let pipeline = Arc::new(
+            Pipeline::new(config.privacy.clone(), names)
+                .map_err(|e| AppError::Privacy(e.to_string()))?,
+        );
         let ingest = Arc::new(IngestService::new(
             control.clone(),
-            pipeline,
+            pipeline.clone(),
+            vault.clone(),
             store.clone(),
             config.ingest.clone(),
         ));
@@ -111,12 +135,15 @@ impl App {
                 data_dir,
                 control,
                 store,
+                vault,
+                pipeline,
                 ingest,
                 query,
                 registry,
                 http,
             },
             bootstrap,
+            notice,
         ))
     }
 }

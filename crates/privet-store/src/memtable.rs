@@ -19,6 +19,7 @@ const MAX_SMALL_BATCHES: usize = 16;
 pub struct Memtable {
     batches: HashMap<i64, Vec<RecordBatch>>,
     rows: usize,
+    bytes: usize,
     max_lsn: u64,
     started: Option<Instant>,
 }
@@ -32,6 +33,7 @@ impl Memtable {
         }
         self.started.get_or_insert_with(Instant::now);
         self.rows += batch.num_rows();
+        self.bytes += batch.get_array_memory_size();
         let batches = self.batches.entry(project).or_default();
         batches.push(batch);
         let small = batches
@@ -43,6 +45,11 @@ impl Memtable {
             let tail = batches.split_off(batches.len() - small);
             let merged =
                 concat_batches(&file_schema(), &tail).expect("batches share the file schema");
+            self.bytes -= tail
+                .iter()
+                .map(RecordBatch::get_array_memory_size)
+                .sum::<usize>();
+            self.bytes += merged.get_array_memory_size();
             batches.push(merged);
         }
     }
@@ -57,6 +64,11 @@ impl Memtable {
     /// Number of buffered events.
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// Memory held by the buffered batches, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// The highest log record whose events are in this buffer.
@@ -114,6 +126,12 @@ mod tests {
             m.push(1, batch(3), lsn);
         }
         assert_eq!(m.rows(), 120);
+        let held: usize = m
+            .project(1)
+            .iter()
+            .map(RecordBatch::get_array_memory_size)
+            .sum();
+        assert_eq!(m.bytes(), held);
         assert_eq!(m.max_lsn(), 40);
         assert!(m.project(1).len() <= MAX_SMALL_BATCHES + 1);
         assert_eq!(

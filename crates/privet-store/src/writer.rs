@@ -281,6 +281,7 @@ impl Writer {
     fn maybe_flush(&mut self, waiters: Vec<oneshot::Sender<Result<()>>>, force: bool) {
         let options = &self.shared.options;
         let due = self.active.rows() >= options.memtable_max_rows
+            || self.active.bytes() >= options.memtable_max_bytes
             || self
                 .active
                 .started()

@@ -1,17 +1,187 @@
-//! Client: operating system, browser, device and SDK, as the SDK reported them.
+//! Client: operating system, browser and device, reduced to families and major versions.
+//!
+//! Browser SDKs report `$os`, `$browser`, `$browser_version` and `$device` themselves; server-side senders may
+//! pass a user agent (`$user_agent`, `user_agent`), which is parsed with `woothee` (results cached: user agents
+//! repeat) and then dropped, since a full user-agent string is a fingerprint. The request's own `User-Agent`
+//! header is used only when the event carries no client facts and the header names a real browser (not an SDK's
+//! HTTP library).
+//!
+//! The combination (OS, OS major, browser, browser major, device type) is stored only once `k` distinct people
+//! share it; otherwise the versions are dropped, and if the families alone are still rarer than `k`, OS and
+//! browser are left empty.
+
+use hashbrown::HashMap;
+use parking_lot::Mutex;
+use privet_config::PolicyConfig;
 
 use super::Working;
+use crate::EventContext;
+use crate::vault::IdentityVault;
 
-/// Applies the client transform to an event.
-pub fn apply(w: &mut Working) {
-    w.dims.os = w.take_text("$os");
-    w.dims.os_version = w.take_text("$os_version").map(|v| major(&v));
-    w.dims.browser = w.take_text("$browser");
-    w.dims.browser_version = w.take_text("$browser_version").map(|v| major(&v));
-    w.dims.device_type = w
-        .take_text("$device_type")
-        .or_else(|| w.take_text("$device"));
+const UA_PROPERTIES: &[&str] = &["$user_agent", "user_agent", "$ua", "userAgent"];
+
+/// OS, browser and device of a user agent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Client {
+    pub os: Option<String>,
+    pub os_version: Option<String>,
+    pub browser: Option<String>,
+    pub browser_version: Option<String>,
+    pub device_type: Option<String>,
+}
+
+/// A cache of parsed user agents.
+#[derive(Default)]
+pub struct UserAgents {
+    cache: Mutex<HashMap<String, Client>>,
+}
+
+const UA_CACHE: usize = 50_000;
+
+impl UserAgents {
+    /// Parses a user agent; `None` for crawlers and unknown agents (HTTP libraries, SDKs).
+    pub fn parse(&self, ua: &str) -> Option<Client> {
+        if let Some(hit) = self.cache.lock().get(ua) {
+            return (hit.browser.is_some() || hit.os.is_some()).then(|| hit.clone());
+        }
+        let client = parse(ua);
+        let mut cache = self.cache.lock();
+        if cache.len() >= UA_CACHE {
+            cache.clear();
+        }
+        cache.insert(ua.to_string(), client.clone());
+        (client.browser.is_some() || client.os.is_some()).then_some(client)
+    }
+}
+
+fn parse(ua: &str) -> Client {
+    let Some(result) = woothee::parser::Parser::new().parse(ua) else {
+        return Client::default();
+    };
+    let known =
+        |s: &str| (!s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN).then(|| s.to_string());
+    let device_type = match result.category {
+        "pc" => Some("desktop".to_string()),
+        "smartphone" => Some(
+            if ua.contains("iPad") || ua.contains("Tablet") {
+                "tablet"
+            } else {
+                "mobile"
+            }
+            .to_string(),
+        ),
+        "mobilephone" => Some("mobile".to_string()),
+        "appliance" => Some("appliance".to_string()),
+        _ => None,
+    };
+    if result.category == "crawler" {
+        return Client::default();
+    }
+    Client {
+        os: known(result.os),
+        os_version: known(&result.os_version).map(|v| major(&v)),
+        browser: known(result.name),
+        browser_version: known(&result.version).map(|v| major(&v)),
+        device_type,
+    }
+}
+
+/// Applies the client transform to an event; returns whether the combination had to be coarsened.
+pub fn apply(
+    w: &mut Working,
+    ctx: &EventContext,
+    agents: &UserAgents,
+    policy: &PolicyConfig,
+    vault: &dyn IdentityVault,
+) -> bool {
+    let property_ua = UA_PROPERTIES
+        .iter()
+        .filter_map(|k| w.props.remove(*k))
+        .find_map(|v| v.as_str().map(str::to_string));
+    let mut client = Client {
+        os: w.take_text("$os"),
+        os_version: w.take_text("$os_version").map(|v| major(&v)),
+        browser: w.take_text("$browser"),
+        browser_version: w.take_text("$browser_version").map(|v| major(&v)),
+        device_type: w
+            .take_text("$device_type")
+            .or_else(|| w.take_text("$device"))
+            .map(|d| d.to_ascii_lowercase()),
+    };
+    // `$model`, `$manufacturer`, `$brand`, `$carrier` and screen sizes narrow a device down to a few people.
+    for key in [
+        "$model",
+        "$manufacturer",
+        "$brand",
+        "$carrier",
+        "$screen_dpi",
+        "$wifi",
+        "$radio",
+    ] {
+        w.props.remove(key);
+    }
+    if client.os.is_none() && client.browser.is_none() {
+        let parsed = property_ua
+            .as_deref()
+            .or(ctx.user_agent.as_deref())
+            .and_then(|ua| agents.parse(ua));
+        if let Some(parsed) = parsed {
+            client = parsed;
+        }
+    }
     w.dims.lib = w.take_text("mp_lib");
+    let (client, coarsened) = anonymise(client, policy, w.person(), vault);
+    w.dims.os = client.os;
+    w.dims.os_version = client.os_version;
+    w.dims.browser = client.browser;
+    w.dims.browser_version = client.browser_version;
+    w.dims.device_type = client.device_type;
+    coarsened
+}
+
+/// Keeps the most precise form of the combination that at least `k` people share.
+pub fn anonymise(
+    client: Client,
+    policy: &PolicyConfig,
+    person: Option<privet_model::Pseudonym>,
+    vault: &dyn IdentityVault,
+) -> (Client, bool) {
+    if client.os.is_none() && client.browser.is_none() {
+        return (client, false);
+    }
+    let part = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
+    let family = format!(
+        "{}|{}|{}",
+        part(&client.os),
+        part(&client.browser),
+        part(&client.device_type)
+    );
+    // Count the families first, so they open as well as the versioned combinations.
+    let family_open = vault.admit("client_family", &family, person, policy.k);
+    let full = format!(
+        "{}|{}|{}|{}|{}",
+        part(&client.os),
+        part(&client.os_version),
+        part(&client.browser),
+        part(&client.browser_version),
+        part(&client.device_type)
+    );
+    if family_open && vault.admit("client", &full, person, policy.k) {
+        return (client, false);
+    }
+    let coarse = if family_open {
+        Client {
+            os_version: None,
+            browser_version: None,
+            ..client
+        }
+    } else {
+        Client {
+            device_type: client.device_type,
+            ..Client::default()
+        }
+    };
+    (coarse, true)
 }
 
 /// The major part of a version ("120.0.6099" → "120").
@@ -21,4 +191,67 @@ pub fn major(version: &str) -> String {
         .next()
         .unwrap_or(version)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use privet_model::Pseudonym;
+
+    use super::*;
+    use crate::vault::MemoryVault;
+
+    const CHROME_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
+    const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+
+    #[test]
+    fn user_agents_become_families_and_major_versions() {
+        let agents = UserAgents::default();
+        let chrome = agents.parse(CHROME_MAC).unwrap();
+        assert_eq!(chrome.os.as_deref(), Some("Mac OSX"));
+        assert_eq!(chrome.browser.as_deref(), Some("Chrome"));
+        assert_eq!(chrome.browser_version.as_deref(), Some("142"));
+        assert_eq!(chrome.device_type.as_deref(), Some("desktop"));
+        let iphone = agents.parse(SAFARI_IPHONE).unwrap();
+        assert_eq!(iphone.os.as_deref(), Some("iPhone"));
+        assert_eq!(iphone.device_type.as_deref(), Some("mobile"));
+        assert!(agents.parse("python-requests/2.32.3").is_none());
+        assert!(
+            agents
+                .parse("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+                .is_none()
+        );
+        assert_eq!(agents.parse(CHROME_MAC), Some(chrome), "cached");
+    }
+
+    #[test]
+    fn rare_combinations_lose_versions_then_families() {
+        let vault = MemoryVault::default();
+        let policy = PolicyConfig {
+            k: 2,
+            ..Default::default()
+        };
+        let linux = |version: &str| Client {
+            os: Some("Linux".into()),
+            os_version: None,
+            browser: Some("Firefox".into()),
+            browser_version: Some(version.into()),
+            device_type: Some("desktop".into()),
+        };
+        let (first, coarsened) = anonymise(linux("145"), &policy, Some(Pseudonym(1)), &vault);
+        assert!(coarsened);
+        assert_eq!(
+            (first.os, first.device_type.as_deref()),
+            (None, Some("desktop"))
+        );
+        let (second, _) = anonymise(linux("146"), &policy, Some(Pseudonym(2)), &vault);
+        assert_eq!(
+            second.browser.as_deref(),
+            Some("Firefox"),
+            "the family is shared by two"
+        );
+        assert_eq!(second.browser_version, None, "version 146 is not");
+        let (third, coarsened) = anonymise(linux("146"), &policy, Some(Pseudonym(3)), &vault);
+        assert!(!coarsened);
+        assert_eq!(third.browser_version.as_deref(), Some("146"));
+    }
 }

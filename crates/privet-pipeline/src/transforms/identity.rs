@@ -7,18 +7,18 @@
 //! A device id is pseudonymised as `$device:<id>`, which is what Mixpanel SDKs send as `distinct_id` for an
 //! anonymous device, so both spellings name the same pseudonym. Placeholder ids (`undefined`, `0`, …) are missing.
 
-use privet_config::PrivacyConfig;
+use privet_config::PolicyConfig;
 use privet_model::ids::real_id;
 use privet_model::{EventIdentity, IdentityOp, ProjectId, Pseudonym};
 use serde_json::{Map, Value};
 
 use super::{Working, value_text};
-use crate::pseudonym::{IdKind, Pseudonymizer};
+use crate::vault::{IdKind, IdentityVault};
 
 const DEVICE_PREFIX: &str = "$device:";
 
 /// Applies the identity transform to an event.
-pub fn apply(w: &mut Working, project: ProjectId, config: &PrivacyConfig, p: &dyn Pseudonymizer) {
+pub fn apply(w: &mut Working, project: ProjectId, config: &PolicyConfig, p: &dyn IdentityVault) {
     let distinct = w
         .take_text("distinct_id")
         .or_else(|| w.take_text("$distinct_id"));
@@ -71,7 +71,7 @@ pub fn apply(w: &mut Working, project: ProjectId, config: &PrivacyConfig, p: &dy
 /// The pseudonymous ids of a person named by any of Mixpanel's three ids.
 pub fn person_ids(
     project: ProjectId,
-    p: &dyn Pseudonymizer,
+    p: &dyn IdentityVault,
     distinct_id: Option<&str>,
     device_id: Option<&str>,
     user_id: Option<&str>,
@@ -100,8 +100,8 @@ pub fn person_ids(
 pub fn pseudonymize_properties(
     props: &mut Map<String, Value>,
     project: ProjectId,
-    config: &PrivacyConfig,
-    p: &dyn Pseudonymizer,
+    config: &PolicyConfig,
+    p: &dyn IdentityVault,
 ) {
     for key in &config.group_keys {
         if let Some(value) = props.get_mut(key) {

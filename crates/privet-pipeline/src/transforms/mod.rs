@@ -2,11 +2,13 @@
 
 pub mod client;
 pub mod identity;
-pub mod network;
+pub mod location;
 pub mod personal;
+pub mod policy;
+pub mod scan;
 pub mod web;
 
-use privet_model::{Dimensions, EventIdentity, IdentityOp, MinimalEvent, RawEvent};
+use privet_model::{Dimensions, EventIdentity, IdentityOp, MinimalEvent, Pseudonym, RawEvent};
 use serde_json::{Map, Value};
 
 /// An event on its way through the pipeline. `props` shrinks as transforms consume properties.
@@ -19,6 +21,8 @@ pub struct Working {
     pub identity_op: Option<IdentityOp>,
     pub dims: Dimensions,
     pub store: bool,
+    /// Properties settled by the policy: put back unchanged at the end, never scanned.
+    pub settled: Vec<(String, Value)>,
 }
 
 /// Properties that only steer ingestion and are never kept.
@@ -46,7 +50,16 @@ impl Working {
             identity_op: None,
             dims: Dimensions::default(),
             store: true,
+            settled: Vec::new(),
         }
+    }
+
+    /// The pseudonym that stands for the event's person: the user id, else the distinct id, else the device.
+    pub fn person(&self) -> Option<Pseudonym> {
+        self.identity
+            .user
+            .or(self.identity.distinct)
+            .or(self.identity.device)
     }
 
     /// Takes a property out as text (numbers and booleans are rendered; objects, arrays and null are not text).
@@ -55,7 +68,8 @@ impl Working {
     }
 
     /// The finished, minimised event.
-    pub fn finish(self) -> MinimalEvent {
+    pub fn finish(mut self) -> MinimalEvent {
+        self.props.extend(self.settled);
         MinimalEvent {
             name: self.name,
             time_us: self.time_us,

@@ -1,0 +1,156 @@
+//! The pipeline's view of the identity vault: pseudonyms, vaulted fields, values to scan for, and k-anonymity.
+//!
+//! [`VaultSession`] adapts the real [`privet_vault::Vault`] for one request: it collects the [`Ticket`] of every
+//! write the request caused, so the caller can wait until they are durable before acknowledging, and it remembers
+//! the first vault failure (transforms cannot fail one by one; the request fails as a whole).
+//! [`MemoryVault`] is an in-memory stand-in for unit tests.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use privet_model::{ProjectId, Pseudonym};
+pub use privet_vault::IdKind;
+use privet_vault::{Ticket, Vault, VaultError};
+use rand::RngCore;
+
+/// What the transforms need from the vault.
+pub trait IdentityVault {
+    /// The pseudonym of an identifier (created on first sight).
+    fn pseudonym(&self, project: ProjectId, kind: IdKind<'_>, value: &str) -> Pseudonym;
+    /// Keeps a personal field of a subject, encrypted.
+    fn store_field(&self, project: ProjectId, subject: Pseudonym, name: &str, value: &str);
+    /// Values the vault holds for a subject (to find them in free text).
+    fn known_values(&self, subject: Pseudonym) -> Arc<[String]>;
+    /// Whether `value` of `dimension` has been seen with at least `k` people (counting `person`).
+    fn admit(&self, dimension: &str, value: &str, person: Option<Pseudonym>, k: usize) -> bool;
+}
+
+/// The real vault, for one request.
+pub struct VaultSession<'a> {
+    vault: &'a Vault,
+    ticket: Cell<Ticket>,
+    error: RefCell<Option<VaultError>>,
+}
+
+impl<'a> VaultSession<'a> {
+    pub fn new(vault: &'a Vault) -> Self {
+        VaultSession {
+            vault,
+            ticket: Cell::new(Ticket::default()),
+            error: RefCell::new(None),
+        }
+    }
+
+    /// The writes to wait for, or the first failure.
+    pub fn finish(self) -> Result<Ticket, VaultError> {
+        match self.error.into_inner() {
+            Some(e) => Err(e),
+            None => Ok(self.ticket.get()),
+        }
+    }
+
+    fn fail(&self, e: VaultError) {
+        self.error.borrow_mut().get_or_insert(e);
+    }
+}
+
+impl IdentityVault for VaultSession<'_> {
+    fn pseudonym(&self, project: ProjectId, kind: IdKind<'_>, value: &str) -> Pseudonym {
+        let mut ticket = self.ticket.get();
+        let result = self.vault.pseudonym(project, kind, value, &mut ticket);
+        self.ticket.set(ticket);
+        result.unwrap_or_else(|e| {
+            self.fail(e);
+            Pseudonym(0)
+        })
+    }
+
+    fn store_field(&self, project: ProjectId, subject: Pseudonym, name: &str, value: &str) {
+        let mut ticket = self.ticket.get();
+        if let Err(e) = self
+            .vault
+            .set_field(project, subject, name, value, &mut ticket)
+        {
+            self.fail(e);
+        }
+        self.ticket.set(ticket);
+    }
+
+    fn known_values(&self, subject: Pseudonym) -> Arc<[String]> {
+        self.vault.known_values(subject).unwrap_or_else(|e| {
+            self.fail(e);
+            Arc::from(Vec::new())
+        })
+    }
+
+    fn admit(&self, dimension: &str, value: &str, person: Option<Pseudonym>, k: usize) -> bool {
+        self.vault.admit(dimension, value, person, k)
+    }
+}
+
+/// An in-memory vault with random pseudonyms, for tests and benchmarks of the transforms alone.
+#[derive(Default)]
+pub struct MemoryVault {
+    inner: Mutex<MemoryInner>,
+}
+
+#[derive(Default)]
+struct MemoryInner {
+    ids: HashMap<(ProjectId, String, String), Pseudonym>,
+    fields: HashMap<Pseudonym, Vec<(String, String)>>,
+    places: HashMap<(String, String), Vec<Pseudonym>>,
+}
+
+impl MemoryVault {
+    /// The fields stored for a subject.
+    pub fn fields(&self, subject: Pseudonym) -> Vec<(String, String)> {
+        self.inner
+            .lock()
+            .fields
+            .get(&subject)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl IdentityVault for MemoryVault {
+    fn pseudonym(&self, project: ProjectId, kind: IdKind<'_>, value: &str) -> Pseudonym {
+        let kind = format!("{kind:?}");
+        *self
+            .inner
+            .lock()
+            .ids
+            .entry((project, kind, value.to_string()))
+            .or_insert_with(|| Pseudonym((rand::rng().next_u64() >> 1) as i64))
+    }
+
+    fn store_field(&self, _project: ProjectId, subject: Pseudonym, name: &str, value: &str) {
+        let mut inner = self.inner.lock();
+        let fields = inner.fields.entry(subject).or_default();
+        fields.retain(|(n, _)| n != name);
+        fields.push((name.to_string(), value.to_string()));
+    }
+
+    fn known_values(&self, subject: Pseudonym) -> Arc<[String]> {
+        self.fields(subject).into_iter().map(|(_, v)| v).collect()
+    }
+
+    fn admit(&self, dimension: &str, value: &str, person: Option<Pseudonym>, k: usize) -> bool {
+        if k <= 1 {
+            return true;
+        }
+        let mut inner = self.inner.lock();
+        let people = inner
+            .places
+            .entry((dimension.to_string(), value.to_string()))
+            .or_default();
+        if let Some(person) = person
+            && !people.contains(&person)
+        {
+            people.push(person);
+        }
+        people.len() >= k
+    }
+}

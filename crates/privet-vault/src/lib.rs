@@ -1,0 +1,580 @@
+//! The identity vault: the only place where Privet keeps real identifiers and personal fields.
+//!
+//! The analytics store holds pseudonyms: random numbers. The vault (`<data-dir>/vault/vault.sqlite`, never read
+//! by the query engine) holds, per *subject* (one identifier of a person, or one organisation):
+//!
+//! * a random **pseudonym**, found from the value through a keyed lookup hash (see [`crypto`]), so a stolen store
+//!   cannot be joined to a list of guessed emails: a pseudonym is not a function of the value;
+//! * the identifier itself and the subject's personal fields (`$email`, `$name`, …), encrypted under the subject's
+//!   own **data key**, which is wrapped by the master key ([`master_key`]);
+//! * lookup hashes of emails, phone numbers and names, so an erasure request or a leaked dataset can be matched.
+//!
+//! Erasing a subject deletes its data key and its rows ([`Vault::erase`]; SQLite's `secure_delete` overwrites
+//! the freed pages): the pseudonym stays in the events as an anonymous statistic that nothing links to anyone.
+//!
+//! Writes are group-committed by one writer thread, like the event log: callers get a [`Ticket`] and wait for
+//! it ([`Vault::sync`]) before they acknowledge anything that uses a new pseudonym, so an acknowledged event never
+//! refers to a mapping that a crash could lose.
+
+mod anonymity;
+pub mod crypto;
+mod db;
+pub mod master_key;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hashbrown::HashMap;
+use parking_lot::Mutex;
+use privet_model::{ProjectId, Pseudonym};
+use rand::RngCore;
+
+pub use anonymity::Anonymity;
+use crypto::Key;
+pub use master_key::KeySource;
+use writer::{Op, Writer};
+
+/// What kind of identifier a value is. Person ids (`distinct_id`, `$device_id`, `$user_id`) share one namespace
+/// per project; each group key (`org_id`, …) has its own.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum IdKind<'a> {
+    Person,
+    Group(&'a str),
+    /// The values of a property the policy pseudonymises.
+    Property(&'a str),
+}
+
+impl IdKind<'_> {
+    fn tag(&self) -> String {
+        match self {
+            IdKind::Person => "p".into(),
+            IdKind::Group(key) => format!("g:{key}"),
+            IdKind::Property(name) => format!("v:{name}"),
+        }
+    }
+}
+
+/// How a personal field is normalised for lookups (so `Ada@Example.com ` finds `ada@example.com`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FieldClass {
+    Email,
+    Phone,
+    Name,
+    Other,
+}
+
+impl FieldClass {
+    /// The class of a property name such as `$email` or `phone_number`.
+    pub fn of(name: &str) -> FieldClass {
+        let name = name.trim_start_matches('$').to_ascii_lowercase();
+        if name.contains("email") {
+            FieldClass::Email
+        } else if name.contains("phone") {
+            FieldClass::Phone
+        } else if name.contains("name") {
+            FieldClass::Name
+        } else {
+            FieldClass::Other
+        }
+    }
+
+    fn tag(self) -> &'static str {
+        match self {
+            FieldClass::Email => "email",
+            FieldClass::Phone => "phone",
+            FieldClass::Name => "name",
+            FieldClass::Other => "other",
+        }
+    }
+
+    /// The normalised form used for lookups; `None` when nothing is left.
+    pub fn normalise(self, value: &str) -> Option<String> {
+        let out = match self {
+            FieldClass::Email => value.trim().to_lowercase(),
+            FieldClass::Phone => {
+                let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+                // Compare national numbers: drop an international or trunk prefix.
+                digits
+                    .trim_start_matches("00")
+                    .trim_start_matches('0')
+                    .to_string()
+            }
+            FieldClass::Name => value
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase(),
+            FieldClass::Other => value.trim().to_string(),
+        };
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+/// Proof that a write was queued; [`Vault::sync`] waits until it is durable. Tickets combine with `max`.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ticket(pub u64);
+
+impl Ticket {
+    pub fn join(&mut self, other: Ticket) {
+        self.0 = self.0.max(other.0);
+    }
+}
+
+/// Errors from the vault.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error(
+        "the master key is not valid: give 64 hex characters (or base64 of 32 bytes); `privet vault init` creates one"
+    )]
+    BadMasterKey,
+    #[error("cannot read the master key file {path}: {reason}")]
+    MasterKeyUnreadable { path: PathBuf, reason: String },
+    #[error(
+        "{0} already exists; Privet never overwrites a master key (that would lock the vault for good)"
+    )]
+    MasterKeyExists(PathBuf),
+    #[error(
+        "the master key file {0} is inside the data directory, where a copy of the data would carry its own key; keep it elsewhere"
+    )]
+    MasterKeyInsideDataDir(PathBuf),
+    #[error(
+        "the identity vault exists but no master key was found; set PRIVET_MASTER_KEY or PRIVET_MASTER_KEY_FILE to the key it was created with"
+    )]
+    MasterKeyMissing,
+    #[error(
+        "this master key does not open the identity vault; use the key the vault was created with (or rotated to)"
+    )]
+    WrongMasterKey,
+    #[error("the vault failed to store data durably: {0}; fix the disk, then restart Privet")]
+    Failed(String),
+    #[error("the vault database failed: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("vault I/O failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = VaultError> = std::result::Result<T, E>;
+
+/// Everything the vault holds about one subject, decrypted (for access requests and identity reveals).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Revealed {
+    pub pseudonym: i64,
+    pub project: i64,
+    /// `p` for a person identifier, `g:<group key>` for an organisation.
+    pub kind: String,
+    /// The identifiers that map to this pseudonym.
+    pub ids: Vec<String>,
+    /// Vaulted personal fields, by property name.
+    pub attributes: Vec<(String, String)>,
+}
+
+/// What an erasure removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Erased {
+    pub subjects: usize,
+    pub ids: usize,
+    pub attributes: usize,
+}
+
+/// A vault opened for a data directory, and where its master key came from.
+pub struct Opened {
+    pub vault: Vault,
+    pub key_source: KeySource,
+    /// True when this call created the master key (first start without a configured key).
+    pub created_key: bool,
+}
+
+/// Opens the vault of a data directory (`<data-dir>/vault/`), finding the master key as [`master_key::find`]
+/// describes. With `create`, a missing key is created in its default place when no vault exists yet.
+pub fn open_in(data_dir: &Path, key_file: Option<&Path>, create: bool) -> Result<Opened> {
+    let dir = data_dir.join("vault");
+    if let Some((key, key_source)) = master_key::find(key_file, data_dir)? {
+        return Ok(Opened {
+            vault: Vault::open(&dir, key)?,
+            key_source,
+            created_key: false,
+        });
+    }
+    if Vault::exists(&dir) || !create {
+        return Err(VaultError::MasterKeyMissing);
+    }
+    let path = master_key::key_file_path(key_file, data_dir);
+    let key = master_key::create_key_file(&path)?;
+    Ok(Opened {
+        vault: Vault::open(&dir, key)?,
+        key_source: KeySource::File(path),
+        created_key: true,
+    })
+}
+
+/// The open vault. Cheap to share (`Arc` inside).
+#[derive(Clone)]
+pub struct Vault {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    master: Key,
+    index: Key,
+    writer: Writer,
+    /// Reads that miss the caches (one connection; SQLite's WAL mode lets it read while the writer writes).
+    reader: Mutex<rusqlite::Connection>,
+    state: Mutex<State>,
+    anonymity: Anonymity,
+}
+
+/// In-memory view: what is cached, and what is queued but not yet durable (so it is never looked up in SQLite).
+#[derive(Default)]
+struct State {
+    /// lookup hash → pseudonym, for identifiers already seen.
+    ids: HashMap<[u8; 32], i64>,
+    /// Data keys of subjects used recently.
+    data_keys: HashMap<i64, Key>,
+    /// Known personal values (for the free-text scanner), per subject.
+    known: HashMap<i64, Arc<[String]>>,
+}
+
+const CACHE_LIMIT: usize = 2_000_000;
+const KEY_CACHE_LIMIT: usize = 200_000;
+
+impl Vault {
+    /// Opens (or creates) the vault in `dir` with the master key.
+    pub fn open(dir: &Path, master: Key) -> Result<Vault> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join("vault.sqlite");
+        let conn = db::open(&path)?;
+        let index = db::index_key(&conn, &master)?;
+        let anonymity = Anonymity::load(&conn)?;
+        let reader = db::open(&path)?;
+        let writer = Writer::start(conn)?;
+        Ok(Vault {
+            inner: Arc::new(Inner {
+                dir: dir.to_path_buf(),
+                master,
+                index,
+                writer,
+                reader: Mutex::new(reader),
+                state: Mutex::new(State::default()),
+                anonymity,
+            }),
+        })
+    }
+
+    /// True when a vault exists in `dir`.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join("vault.sqlite").exists()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// The pseudonym of `value`, creating a random one (and the subject's data key) on first sight.
+    pub fn pseudonym(
+        &self,
+        project: ProjectId,
+        kind: IdKind<'_>,
+        value: &str,
+        ticket: &mut Ticket,
+    ) -> Result<Pseudonym> {
+        let tag = kind.tag();
+        let lookup = self.id_lookup(project, &tag, value);
+        if let Some(p) = self.inner.state.lock().ids.get(&lookup) {
+            return Ok(Pseudonym(*p));
+        }
+        // Slow path under the state lock, so two requests never give one value two pseudonyms.
+        let mut state = self.inner.state.lock();
+        if let Some(p) = state.ids.get(&lookup) {
+            return Ok(Pseudonym(*p));
+        }
+        if let Some(p) = db::find_id(&self.inner.reader.lock(), &lookup)? {
+            self.cache_insert(&mut state, lookup, p)?;
+            return Ok(Pseudonym(p));
+        }
+        let pseudonym = loop {
+            let candidate = (rand::rng().next_u64() >> 1) as i64;
+            if candidate != 0 && !db::subject_exists(&self.inner.reader.lock(), candidate)? {
+                break candidate;
+            }
+        };
+        let data_key = Key::random();
+        let wrapped = self.inner.master.wrap(&data_key, &subject_aad(pseudonym));
+        let sealed = data_key.seal(value.as_bytes(), &id_aad(pseudonym));
+        self.cache_insert(&mut state, lookup, pseudonym)?;
+        if state.data_keys.len() >= KEY_CACHE_LIMIT {
+            state.data_keys.clear();
+        }
+        state.data_keys.insert(pseudonym, data_key);
+        drop(state);
+        ticket.join(self.inner.writer.push(Op::Subject {
+            pseudonym,
+            project: project.0,
+            kind: tag,
+            wrapped_key: wrapped,
+            lookup,
+            sealed_id: sealed,
+        }));
+        Ok(Pseudonym(pseudonym))
+    }
+
+    /// The pseudonym of `value` if the vault knows it (never creates one).
+    pub fn find(
+        &self,
+        project: ProjectId,
+        kind: IdKind<'_>,
+        value: &str,
+    ) -> Result<Option<Pseudonym>> {
+        let lookup = self.id_lookup(project, &kind.tag(), value);
+        if let Some(p) = self.inner.state.lock().ids.get(&lookup) {
+            return Ok(Some(Pseudonym(*p)));
+        }
+        Ok(db::find_id(&self.inner.reader.lock(), &lookup)?.map(Pseudonym))
+    }
+
+    /// Subjects with a personal field of `class` equal to `value` (after normalisation), e.g. everyone whose
+    /// `$email` is `ada@example.com`.
+    pub fn find_by_field(
+        &self,
+        project: ProjectId,
+        class: FieldClass,
+        value: &str,
+    ) -> Result<Vec<Pseudonym>> {
+        let Some(normalised) = class.normalise(value) else {
+            return Ok(Vec::new());
+        };
+        let lookup = self.field_lookup(project, class, &normalised);
+        self.sync_blocking(self.inner.writer.barrier())?;
+        Ok(db::find_by_field(&self.inner.reader.lock(), &lookup)?
+            .into_iter()
+            .map(Pseudonym)
+            .collect())
+    }
+
+    /// Stores a personal field of a subject (encrypted under its data key); replaces an earlier value.
+    pub fn set_field(
+        &self,
+        project: ProjectId,
+        subject: Pseudonym,
+        name: &str,
+        value: &str,
+        ticket: &mut Ticket,
+    ) -> Result<()> {
+        let key = self.data_key(subject.0)?.ok_or(VaultError::Failed(
+            "a field was stored for a subject the vault does not know".into(),
+        ))?;
+        let class = FieldClass::of(name);
+        let lookup = class
+            .normalise(value)
+            .map(|n| self.field_lookup(project, class, &n));
+        let sealed = key.seal(value.as_bytes(), &field_aad(subject.0, name));
+        let known = self.known_values(subject)?;
+        if !known.iter().any(|v| v == value) {
+            let mut values = known.to_vec();
+            values.push(value.to_string());
+            self.inner
+                .state
+                .lock()
+                .known
+                .insert(subject.0, values.into());
+        }
+        ticket.join(self.inner.writer.push(Op::Field {
+            pseudonym: subject.0,
+            name: name.to_string(),
+            sealed,
+            lookup,
+        }));
+        Ok(())
+    }
+
+    /// The personal values the vault holds for a subject (its identifiers and fields), for the free-text scanner.
+    pub fn known_values(&self, subject: Pseudonym) -> Result<Arc<[String]>> {
+        if let Some(known) = self.inner.state.lock().known.get(&subject.0) {
+            return Ok(known.clone());
+        }
+        let values: Arc<[String]> = match self.reveal_durable(subject.0)? {
+            Some(r) => r
+                .attributes
+                .into_iter()
+                .map(|(_, v)| v)
+                .chain(r.ids)
+                .collect(),
+            None => Arc::from(Vec::new()),
+        };
+        let mut state = self.inner.state.lock();
+        if state.known.len() >= KEY_CACHE_LIMIT {
+            state.known.clear();
+        }
+        state.known.insert(subject.0, values.clone());
+        Ok(values)
+    }
+
+    /// Decrypts everything held about `subject`; `None` if the vault holds nothing (never known, or erased).
+    pub fn reveal(&self, subject: Pseudonym) -> Result<Option<Revealed>> {
+        self.sync_blocking(self.inner.writer.barrier())?;
+        self.reveal_durable(subject.0)
+    }
+
+    fn reveal_durable(&self, pseudonym: i64) -> Result<Option<Revealed>> {
+        let reader = self.inner.reader.lock();
+        let Some((project, kind, wrapped)) = db::subject(&reader, pseudonym)? else {
+            return Ok(None);
+        };
+        let key = self
+            .inner
+            .master
+            .unwrap_key(&wrapped, &subject_aad(pseudonym))
+            .ok_or(VaultError::WrongMasterKey)?;
+        let text = |blob: &[u8], aad: &[u8]| {
+            key.open(blob, aad)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+        };
+        let ids = db::sealed_ids(&reader, pseudonym)?
+            .iter()
+            .filter_map(|blob| text(blob, &id_aad(pseudonym)))
+            .collect();
+        let attributes = db::sealed_fields(&reader, pseudonym)?
+            .into_iter()
+            .filter_map(|(name, blob)| {
+                let aad = field_aad(pseudonym, &name);
+                text(&blob, &aad).map(|v| (name, v))
+            })
+            .collect();
+        Ok(Some(Revealed {
+            pseudonym,
+            project,
+            kind,
+            ids,
+            attributes,
+        }))
+    }
+
+    /// Crypto-shreds subjects: deletes their data keys, identifiers and fields. Events keep the pseudonyms, which
+    /// then link to nothing. Durable when this returns.
+    pub fn erase(&self, subjects: &[Pseudonym], reason: &str) -> Result<Erased> {
+        {
+            let mut state = self.inner.state.lock();
+            let doomed: hashbrown::HashSet<i64> = subjects.iter().map(|p| p.0).collect();
+            state.ids.retain(|_, p| !doomed.contains(p));
+            for p in &doomed {
+                state.data_keys.remove(p);
+                state.known.remove(p);
+            }
+        }
+        let (ticket, result) = self
+            .inner
+            .writer
+            .erase(subjects.iter().map(|p| p.0).collect(), reason.to_string());
+        self.sync_blocking(ticket)?;
+        result
+            .recv()
+            .map_err(|_| VaultError::Failed("the vault writer stopped".into()))?
+    }
+
+    /// Waits until everything queued up to `ticket` is durable.
+    pub async fn sync(&self, ticket: Ticket) -> Result<()> {
+        self.inner.writer.wait(ticket).await
+    }
+
+    /// Blocking form of [`Vault::sync`].
+    pub fn sync_blocking(&self, ticket: Ticket) -> Result<()> {
+        self.inner.writer.wait_blocking(ticket)
+    }
+
+    /// The k-anonymity counters kept beside the identities.
+    pub fn anonymity(&self) -> &Anonymity {
+        &self.inner.anonymity
+    }
+
+    /// Queues an anonymity counter update (a new member of a place or combination).
+    pub(crate) fn push(&self, op: Op) -> Ticket {
+        self.inner.writer.push(op)
+    }
+
+    /// Re-wraps every data key (and the index key) under `new`; events and pseudonyms are untouched.
+    pub fn rotate_master_key(dir: &Path, old: &Key, new: &Key) -> Result<usize> {
+        let mut conn = db::open(&dir.join("vault.sqlite"))?;
+        db::rewrap(&mut conn, old, new)
+    }
+
+    /// Counts of what the vault holds (subjects, identifiers, fields), for `privet vault status`.
+    pub fn counts(&self) -> Result<(u64, u64, u64)> {
+        self.sync_blocking(self.inner.writer.barrier())?;
+        db::counts(&self.inner.reader.lock())
+    }
+
+    /// Caches a mapping. A full cache is emptied, but only after every queued mapping is durable: a mapping that
+    /// is in neither the cache nor SQLite would be given a second pseudonym.
+    fn cache_insert(&self, state: &mut State, lookup: [u8; 32], pseudonym: i64) -> Result<()> {
+        if state.ids.len() >= CACHE_LIMIT {
+            self.sync_blocking(self.inner.writer.barrier())?;
+            state.ids.clear();
+        }
+        state.ids.insert(lookup, pseudonym);
+        Ok(())
+    }
+
+    fn data_key(&self, pseudonym: i64) -> Result<Option<Key>> {
+        if let Some(key) = self.inner.state.lock().data_keys.get(&pseudonym) {
+            return Ok(Some(key.clone()));
+        }
+        let Some((_, _, wrapped)) = db::subject(&self.inner.reader.lock(), pseudonym)? else {
+            return Ok(None);
+        };
+        let key = self
+            .inner
+            .master
+            .unwrap_key(&wrapped, &subject_aad(pseudonym))
+            .ok_or(VaultError::WrongMasterKey)?;
+        let mut state = self.inner.state.lock();
+        if state.data_keys.len() >= KEY_CACHE_LIMIT {
+            state.data_keys.clear();
+        }
+        state.data_keys.insert(pseudonym, key.clone());
+        Ok(Some(key))
+    }
+
+    fn id_lookup(&self, project: ProjectId, tag: &str, value: &str) -> [u8; 32] {
+        self.inner.index.lookup(&[
+            b"id",
+            &project.0.to_le_bytes(),
+            tag.as_bytes(),
+            value.as_bytes(),
+        ])
+    }
+
+    fn field_lookup(&self, project: ProjectId, class: FieldClass, normalised: &str) -> [u8; 32] {
+        self.inner.index.lookup(&[
+            b"field",
+            &project.0.to_le_bytes(),
+            class.tag().as_bytes(),
+            normalised.as_bytes(),
+        ])
+    }
+
+    /// A keyed hash of a pseudonym: anonymity counters store these, not pseudonyms, so a stolen vault without
+    /// the master key cannot tell which person was seen in which small place.
+    pub(crate) fn member_hash(&self, pseudonym: i64) -> [u8; 16] {
+        let full = self
+            .inner
+            .index
+            .lookup(&[b"member", &pseudonym.to_le_bytes()]);
+        full[..16].try_into().expect("16 of 32 bytes")
+    }
+}
+
+fn subject_aad(pseudonym: i64) -> Vec<u8> {
+    format!("subject:{pseudonym}").into_bytes()
+}
+
+fn id_aad(pseudonym: i64) -> Vec<u8> {
+    format!("id:{pseudonym}").into_bytes()
+}
+
+fn field_aad(pseudonym: i64, name: &str) -> Vec<u8> {
+    format!("field:{pseudonym}:{name}").into_bytes()
+}
+
+#[cfg(test)]
+mod tests;

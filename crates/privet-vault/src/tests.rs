@@ -1,0 +1,213 @@
+//! Vault behaviour: stable random pseudonyms, sealed values, erasure, key rotation, durability across reopen.
+
+use privet_model::{ProjectId, Pseudonym};
+
+use super::*;
+
+const P: ProjectId = ProjectId(1);
+
+fn open(dir: &Path, master: &Key) -> Vault {
+    Vault::open(dir, master.clone()).unwrap()
+}
+
+fn pseudonym(vault: &Vault, kind: IdKind<'_>, value: &str) -> Pseudonym {
+    let mut ticket = Ticket::default();
+    let p = vault.pseudonym(P, kind, value, &mut ticket).unwrap();
+    vault.sync_blocking(ticket).unwrap();
+    p
+}
+
+#[test]
+fn pseudonyms_are_random_stable_and_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = Key::random();
+    let (a, org) = {
+        let vault = open(dir.path(), &master);
+        let a = pseudonym(&vault, IdKind::Person, "ada@example.com");
+        assert_eq!(pseudonym(&vault, IdKind::Person, "ada@example.com"), a);
+        assert_ne!(pseudonym(&vault, IdKind::Person, "bob@example.com"), a);
+        let org = pseudonym(&vault, IdKind::Group("org_id"), "ada@example.com");
+        assert_ne!(org, a, "each kind has its own namespace");
+        (a, org)
+    };
+    let vault = open(dir.path(), &master);
+    assert_eq!(pseudonym(&vault, IdKind::Person, "ada@example.com"), a);
+    assert_eq!(
+        vault
+            .find(P, IdKind::Group("org_id"), "ada@example.com")
+            .unwrap(),
+        Some(org)
+    );
+    assert_eq!(
+        vault.find(P, IdKind::Person, "eve@example.com").unwrap(),
+        None
+    );
+    // Another vault gives the same value another pseudonym: not a function of the value.
+    let other = tempfile::tempdir().unwrap();
+    assert_ne!(
+        pseudonym(
+            &open(other.path(), &master),
+            IdKind::Person,
+            "ada@example.com"
+        ),
+        a
+    );
+}
+
+#[test]
+fn nothing_is_stored_in_clear_and_the_wrong_key_opens_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = Key::random();
+    let vault = open(dir.path(), &master);
+    let p = pseudonym(&vault, IdKind::Person, "user-8812");
+    let mut ticket = Ticket::default();
+    vault
+        .set_field(P, p, "$email", "Ada.Lovelace@example.com", &mut ticket)
+        .unwrap();
+    vault
+        .set_field(P, p, "$name", "Ada Lovelace", &mut ticket)
+        .unwrap();
+    vault.sync_blocking(ticket).unwrap();
+    drop(vault);
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for needle in ["user-8812", "Lovelace", "example.com"] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} found in clear"
+            );
+        }
+    }
+    assert!(matches!(
+        Vault::open(dir.path(), Key::random()),
+        Err(VaultError::WrongMasterKey)
+    ));
+    let vault = open(dir.path(), &master);
+    let revealed = vault.reveal(p).unwrap().unwrap();
+    assert_eq!(revealed.ids, vec!["user-8812"]);
+    assert_eq!(
+        revealed.attributes,
+        vec![
+            ("$email".to_string(), "Ada.Lovelace@example.com".to_string()),
+            ("$name".to_string(), "Ada Lovelace".to_string())
+        ]
+    );
+    assert_eq!(
+        vault
+            .find_by_field(P, FieldClass::Email, " ada.lovelace@EXAMPLE.com")
+            .unwrap(),
+        vec![p]
+    );
+    assert_eq!(
+        vault
+            .find_by_field(P, FieldClass::Name, "ada   lovelace")
+            .unwrap(),
+        vec![p]
+    );
+    let known = vault.known_values(p).unwrap();
+    assert!(
+        known.contains(&"Ada Lovelace".to_string()) && known.contains(&"user-8812".to_string())
+    );
+}
+
+#[test]
+fn erasure_shreds_the_link_and_a_returning_id_is_a_new_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = Key::random();
+    let vault = open(dir.path(), &master);
+    let p = pseudonym(&vault, IdKind::Person, "user-1");
+    let mut ticket = Ticket::default();
+    vault
+        .set_field(P, p, "$email", "one@example.com", &mut ticket)
+        .unwrap();
+    vault.sync_blocking(ticket).unwrap();
+    let erased = vault.erase(&[p], "art17").unwrap();
+    assert_eq!(
+        erased,
+        Erased {
+            subjects: 1,
+            ids: 1,
+            attributes: 1
+        }
+    );
+    assert_eq!(vault.reveal(p).unwrap(), None);
+    assert_eq!(vault.find(P, IdKind::Person, "user-1").unwrap(), None);
+    assert!(
+        vault
+            .find_by_field(P, FieldClass::Email, "one@example.com")
+            .unwrap()
+            .is_empty()
+    );
+    assert_ne!(pseudonym(&vault, IdKind::Person, "user-1"), p);
+    drop(vault);
+    let vault = open(dir.path(), &master);
+    assert_eq!(vault.reveal(p).unwrap(), None, "erasure is durable");
+}
+
+#[test]
+fn master_key_rotation_rewraps_without_changing_pseudonyms() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = Key::random();
+    let p = pseudonym(&open(dir.path(), &old), IdKind::Person, "user-1");
+    let new = Key::random();
+    assert_eq!(Vault::rotate_master_key(dir.path(), &old, &new).unwrap(), 1);
+    assert!(matches!(
+        Vault::open(dir.path(), old),
+        Err(VaultError::WrongMasterKey)
+    ));
+    let vault = open(dir.path(), &new);
+    assert_eq!(vault.find(P, IdKind::Person, "user-1").unwrap(), Some(p));
+    assert_eq!(vault.reveal(p).unwrap().unwrap().ids, vec!["user-1"]);
+}
+
+#[test]
+fn places_open_at_k_distinct_people_and_stay_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = Key::random();
+    {
+        let vault = open(dir.path(), &master);
+        let person = |n| Some(Pseudonym(n));
+        assert!(!vault.admit("city", "Lyon|FR", person(1), 3));
+        assert!(
+            !vault.admit("city", "Lyon|FR", person(1), 3),
+            "the same person counts once"
+        );
+        assert!(!vault.admit("city", "Lyon|FR", None, 3));
+        assert!(!vault.admit("city", "Lyon|FR", person(2), 3));
+        assert!(vault.admit("city", "Lyon|FR", person(3), 3));
+        assert!(vault.admit("city", "Lyon|FR", person(1), 3));
+        assert!(!vault.admit("city", "Nice|FR", person(1), 3));
+        assert!(!vault.admit("city", "Nice|FR", person(2), 3));
+        vault.sync_blocking(vault.inner.writer.barrier()).unwrap();
+    }
+    let vault = open(dir.path(), &master);
+    assert!(
+        vault.admit("city", "Lyon|FR", None, 3),
+        "open values stay open"
+    );
+    assert!(
+        vault.admit("city", "Nice|FR", Some(Pseudonym(3)), 3),
+        "members are remembered"
+    );
+    assert_eq!(vault.anonymity().open_count("city"), 2);
+}
+
+#[test]
+fn concurrent_first_sightings_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = open(dir.path(), &Key::random());
+    let seen: Vec<Vec<Pseudonym>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..200)
+                        .map(|i| pseudonym(&vault, IdKind::Person, &format!("user-{i}")))
+                        .collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(seen.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(vault.counts().unwrap().0, 200);
+}
