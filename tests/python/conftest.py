@@ -23,8 +23,9 @@ def free_port() -> int:
 class Privet:
     """A `privet serve` process and helpers to talk to it."""
 
-    def __init__(self, data_dir: Path, env: dict | None = None):
+    def __init__(self, data_dir: Path, env: dict | None = None, args: list[str] | None = None):
         self.data_dir = data_dir
+        self.args = args or []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
@@ -36,7 +37,7 @@ class Privet:
     def start(self):
         out = open(self.log, "ab")
         self.proc = subprocess.Popen(
-            [TEST_PRIVET_BIN, "serve", "--data-dir", str(self.data_dir), "--listen", f"127.0.0.1:{self.port}"],
+            [TEST_PRIVET_BIN, "serve", "--data-dir", str(self.data_dir), "--listen", f"127.0.0.1:{self.port}", *self.args],
             stdout=subprocess.PIPE,
             stderr=out,
             env=self.env,
@@ -109,9 +110,14 @@ class Privet:
         ).stdout
 
 
+# Functional tests send a handful of people; k = 1 lets their cities and browsers through. The breach drill
+# (test_breach_drill.py) runs with the default k.
+FEW_PEOPLE = {"PRIVET_PRIVACY__POLICY__K": "1"}
+
+
 @pytest.fixture
 def privet(tmp_path):
-    server = Privet(tmp_path / "data").start()
+    server = Privet(tmp_path / "data", FEW_PEOPLE).start()
     yield server
     server.stop()
 
@@ -121,8 +127,8 @@ def make_privet(tmp_path):
     """Builds servers with extra environment (PRIVET_* configuration)."""
     servers = []
 
-    def make(env=None, data_dir=None):
-        server = Privet(data_dir or tmp_path / f"data{len(servers)}", env)
+    def make(env=None, data_dir=None, args=None):
+        server = Privet(data_dir or tmp_path / f"data{len(servers)}", env, args)
         servers.append(server)
         return server
 

@@ -46,6 +46,12 @@ enum Command {
     /// Show the effective configuration.
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
+    /// The identity vault: master key and status.
+    #[command(subcommand)]
+    Vault(commands::vault::VaultCommand),
+    /// Data-subject requests: erase, anonymise or export a person.
+    #[command(subcommand)]
+    Person(commands::person::PersonCommand),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +62,8 @@ fn main() -> ExitCode {
         Command::Key(command) => commands::key::run(command),
         Command::Sql(args) => commands::sql::run(args),
         Command::Config(command) => commands::config::run(command),
+        Command::Vault(command) => commands::vault::run(command),
+        Command::Person(command) => commands::person::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// (`PRIVET_CONFIG`, `PRIVET_URL`, `PRIVET_KEY`), secrets, and `PRIVET_LOG` (a log filter).
 const NON_CONFIG_ENV: &[&str] = &[
     "config",
+    "geoip",
     "url",
     "key",
     "master_key",

@@ -238,3 +238,25 @@ fn profile_updates_lose_personal_fields() {
         .unwrap_err();
     assert_eq!(err, PipelineError::NoProfileId);
 }
+
+#[test]
+fn organisation_names_are_vaulted_and_found_in_other_fields() {
+    let f = pipeline();
+    let update = f
+        .profile(RawProfileUpdate {
+            target: RawProfileTarget::Group {
+                key: "org_id".into(),
+                id: "org-4f9a2c".into(),
+            },
+            time_us: 1,
+            ops: vec![(
+                ProfileOpKind::Set,
+                json!({"$name": "Werner", "domain": "werner.com", "tier": "enterprise"}),
+            )],
+        })
+        .unwrap();
+    assert_eq!(
+        update.ops[0].payload,
+        r#"{"domain":"[personal].com","tier":"enterprise"}"#
+    );
+}

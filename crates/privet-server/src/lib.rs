@@ -13,13 +13,14 @@
 mod app;
 mod auth;
 mod metrics;
+pub mod privacy;
 mod respond;
 mod routes;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use app::{App, AppError, Bootstrap};
+pub use app::{App, AppError, Bootstrap, KeyNotice};
 
 /// Serves `app` on `listener` until `shutdown` resolves, then flushes the store.
 pub async fn serve(

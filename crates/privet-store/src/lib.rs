@@ -234,6 +234,13 @@ impl Drop for Store {
     }
 }
 
+/// The person an identifier (a pseudonym) belongs to after identity merges, and every identifier of that person.
+/// Reads the metadata database, so it works with or without a server running on the directory.
+pub fn identity_cluster(data_dir: &Path, project: i64, id: i64) -> Result<(i64, Vec<i64>)> {
+    let meta = meta::Meta::open_read_only(&store_dir(data_dir).join("meta.sqlite"))?;
+    Ok(meta.cluster(project, id)?)
+}
+
 /// Opens a data directory read-only and returns a snapshot of everything in it, including events still only in
 /// the write-ahead log. Works while a server is running.
 pub fn open_read_only(data_dir: &Path) -> Result<Arc<Version>> {

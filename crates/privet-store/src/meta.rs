@@ -130,6 +130,31 @@ impl Meta {
         Ok(lsn.unwrap_or(0) as u64)
     }
 
+    /// The person `id` belongs to and all of that person's ids (just `id` when it was never merged).
+    pub fn cluster(&self, project: i64, id: i64) -> rusqlite::Result<(i64, Vec<i64>)> {
+        let person: i64 = self
+            .conn
+            .query_row(
+                "SELECT person FROM identities WHERE project = ?1 AND id = ?2",
+                params![project, id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(id);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM identities WHERE project = ?1 AND person = ?2")?;
+        let mut ids: Vec<i64> = stmt
+            .query_map(params![project, person], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for extra in [id, person] {
+            if !ids.contains(&extra) {
+                ids.push(extra);
+            }
+        }
+        Ok((person, ids))
+    }
+
     /// The segment manifest.
     pub fn segments(&self) -> rusqlite::Result<Vec<SegmentInfo>> {
         let mut stmt = self.conn.prepare(

@@ -2,9 +2,11 @@
 
 pub mod config;
 pub mod key;
+pub mod person;
 pub mod project;
 pub mod serve;
 pub mod sql;
+pub mod vault;
 
 use std::path::PathBuf;
 
@@ -36,4 +38,44 @@ pub fn open_control(config: &Config) -> anyhow::Result<(PathBuf, Control)> {
     let control = Control::open(dir)
         .with_context(|| format!("cannot open the control database in {}", dir.display()))?;
     Ok((dir.clone(), control))
+}
+
+/// Posts a JSON body to a running server's API and returns its JSON answer, or the server's error message.
+pub fn post_json(
+    url: &str,
+    path: &str,
+    key: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let endpoint = format!("{}{path}", url.trim_end_matches('/'));
+    let response = reqwest::blocking::Client::new()
+        .post(&endpoint)
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .with_context(|| format!("cannot reach {endpoint}; is the server running?"))?;
+    let status = response.status();
+    let value: serde_json::Value = response
+        .json()
+        .with_context(|| format!("{endpoint} did not answer with JSON (HTTP {status})"))?;
+    if !status.is_success() {
+        let message = value["error"].as_str().unwrap_or("unknown error");
+        anyhow::bail!("the server refused (HTTP {status}): {message}");
+    }
+    Ok(value)
+}
+
+/// The project named by `--project`, or `default`.
+pub fn project_or_default(
+    control: &Control,
+    name: Option<&str>,
+) -> anyhow::Result<privet_auth::Project> {
+    match name {
+        Some(name) => Ok(control.project_by_name(name)?),
+        None => control
+            .projects()?
+            .into_iter()
+            .find(|p| p.name == "default")
+            .context("name the project with --project (`privet project list` shows them)"),
+    }
 }

@@ -16,12 +16,19 @@ pub struct ServeArgs {
     /// The address to listen on [default: 127.0.0.1:8080, or `listen` from the configuration].
     #[arg(long, env = "PRIVET_LISTEN")]
     listen: Option<SocketAddr>,
+    /// A MaxMind-format city database (GeoLite2-City, GeoIP2-City, DB-IP City) for IP locations
+    /// [default: `privacy.geoip` from the configuration; without one, locations come only from clients].
+    #[arg(long, env = "PRIVET_GEOIP")]
+    geoip: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = super::load_config(&args.common)?;
     if let Some(listen) = args.listen {
         config.listen = listen;
+    }
+    if let Some(geoip) = args.geoip {
+        config.privacy.geoip = Some(geoip);
     }
     crate::logging::init(&config.log);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -30,7 +37,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async move {
         let listen = config.listen;
-        let (app, bootstrap) = App::open(config)?;
+        let (app, bootstrap, key) = App::open_with_notice(config)?;
+        if key.created {
+            println!(
+                "Privet created the identity vault's master key in {}.\n\
+                 It is NOT in the data directory, on purpose: a copy of the data cannot be decrypted without it.\n\
+                 Back it up and move it to your secrets manager, then start Privet with PRIVET_MASTER_KEY_FILE=<path>\n\
+                 (or PRIVET_MASTER_KEY=<the key>). Losing it makes the vault unreadable; the analytics stay.\n",
+                key.source
+            );
+        }
         if let Some(b) = bootstrap {
             println!(
                 "Privet created the project `{}` on first start. These secrets are shown only now; Privet keeps only their hashes.\n\

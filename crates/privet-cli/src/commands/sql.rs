@@ -41,40 +41,15 @@ fn remote(url: &str, args: &SqlArgs) -> anyhow::Result<QueryResult> {
         .key
         .as_deref()
         .context("--url needs --key (an analyst or admin key)")?;
-    let endpoint = format!("{}/api/sql", url.trim_end_matches('/'));
     let body = serde_json::json!({"sql": args.query, "project": args.project});
-    let response = reqwest::blocking::Client::new()
-        .post(&endpoint)
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .with_context(|| format!("cannot reach {endpoint}; is the server running?"))?;
-    let status = response.status();
-    let value: serde_json::Value = response
-        .json()
-        .with_context(|| format!("{endpoint} did not answer with JSON (HTTP {status})"))?;
-    if !status.is_success() {
-        let message = value["error"].as_str().unwrap_or("unknown error");
-        anyhow::bail!("the server refused the query (HTTP {status}): {message}");
-    }
+    let value = super::post_json(url, "/api/sql", key, &body)?;
     serde_json::from_value(value).context("the server's answer is not a query result")
 }
 
 fn offline(args: &SqlArgs) -> anyhow::Result<QueryResult> {
     let config = super::load_config(&args.common)?;
     let (dir, control) = super::open_control(&config)?;
-    let project = match &args.project {
-        Some(name) => control.project_by_name(name)?,
-        None => {
-            let projects = control.projects()?;
-            match projects.into_iter().find(|p| p.name == "default") {
-                Some(p) => p,
-                None => anyhow::bail!(
-                    "name the project with --project (`privet project list` shows them)"
-                ),
-            }
-        }
-    };
+    let project = super::project_or_default(&control, args.project.as_deref())?;
     let version = privet_store::open_read_only(&dir)?;
     let engine = QueryEngine::new(privet_config::QueryConfig {
         max_result_rows: usize::MAX,

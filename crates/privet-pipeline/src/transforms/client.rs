@@ -156,7 +156,6 @@ pub fn anonymise(
         part(&client.browser),
         part(&client.device_type)
     );
-    // Count the families first, so they open as well as the versioned combinations.
     let family_open = vault.admit("client_family", &family, person, policy.k);
     let full = format!(
         "{}|{}|{}|{}|{}",
@@ -166,7 +165,9 @@ pub fn anonymise(
         part(&client.browser_version),
         part(&client.device_type)
     );
-    if family_open && vault.admit("client", &full, person, policy.k) {
+    // Both are counted on every event, so that a combination opens together with its family.
+    let full_open = vault.admit("client", &full, person, policy.k);
+    if family_open && full_open {
         return (client, false);
     }
     let coarse = if family_open {

@@ -151,3 +151,86 @@ pub async fn sql(
         Err(error) => Err(ApiError(400, error.to_string(), Some("sql"))),
     }
 }
+
+#[derive(Deserialize)]
+pub struct PersonBody {
+    /// A distinct id, user id, device id, email address or phone number.
+    id: Option<String>,
+    /// Why (recorded with the erasure; never an identifier).
+    reason: Option<String>,
+    project: Option<String>,
+}
+
+/// Reads and checks a data-subject request body; returns the project, the identifier and the reason.
+fn person_request(
+    app: &App,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(ProjectId, String, String), ApiError> {
+    let key = authorize(app, headers, Permission::Manage)?;
+    let request: PersonBody = serde_json::from_slice(body).map_err(|_| {
+        ApiError(
+            400,
+            "the body must be JSON: {\"id\": \"…\", \"reason\": \"…\"}".into(),
+            Some("id"),
+        )
+    })?;
+    let id = request
+        .id
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| ApiError(400, "`id` is missing or empty".into(), Some("id")))?;
+    let project = project_of(app, &key, request.project.as_deref())?;
+    let reason = request
+        .reason
+        .unwrap_or_else(|| "data subject request".into());
+    Ok((project, id, reason))
+}
+
+fn privacy_error(error: crate::privacy::PrivacyError) -> ApiError {
+    match error {
+        crate::privacy::PrivacyError::NotFound => ApiError(404, error.to_string(), Some("id")),
+        other => ApiError(503, other.to_string(), None),
+    }
+}
+
+/// `POST /api/privacy/erase` with `{"id": …, "reason": …}` (admin key): crypto-shreds a person.
+pub async fn erase(
+    State(app): AppState,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let (project, id, reason) = person_request(&app, &headers, &body)?;
+    let reports = app
+        .erase_person(project, &id, &reason, false)
+        .await
+        .map_err(privacy_error)?;
+    Ok(Json(serde_json::json!({"erased": reports})).into_response())
+}
+
+/// `POST /api/privacy/anonymize`: like erase, but the pseudonymous profile stays.
+pub async fn anonymize(
+    State(app): AppState,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let (project, id, reason) = person_request(&app, &headers, &body)?;
+    let reports = app
+        .erase_person(project, &id, &reason, true)
+        .await
+        .map_err(privacy_error)?;
+    Ok(Json(serde_json::json!({"anonymized": reports})).into_response())
+}
+
+/// `POST /api/privacy/export` with `{"id": …}` (admin key): everything held about a person.
+pub async fn export(
+    State(app): AppState,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let (project, id, _) = person_request(&app, &headers, &body)?;
+    let export = app
+        .export_person(project, &id)
+        .await
+        .map_err(privacy_error)?;
+    Ok(Json(export).into_response())
+}
