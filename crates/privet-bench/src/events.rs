@@ -62,6 +62,21 @@ const REFERRERS: &[&str] = &[
     "https://t.co/x7Yh2k",
 ];
 
+const USER_AGENTS: &[&str] = &[
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36 Edg/142.0.3595.65",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:145.0) Gecko/20100101 Firefox/145.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+];
+
+const NOTES: &[&str] = &[
+    "Upgraded after the trial",
+    "customer asked to call back on +44 20 7946 0958",
+    "see ticket from ops@example.org about the quota",
+    "rotated key sk-proj-AbCdEf0123456789XyZaBcDeF",
+    "Thanks, works now",
+];
+
 /// A pool of serialised events with a slot for the `$insert_id`.
 pub struct Templates {
     /// `(before the id, after the id)` for each template.
@@ -142,6 +157,23 @@ fn realistic_event(rng: &mut StdRng, people: u32, token: &str, now: f64, format:
     });
     if identified {
         properties["$user_id"] = json!(format!("user-{person}"));
+    }
+    // Server-side senders forward the visitor's address and user agent instead of parsed fields.
+    properties["ip"] = json!(format!(
+        "{}.{}.{}.{}",
+        [81, 92, 151, 185, 203, 212, 37, 62][(person % 8) as usize],
+        (person / 8) % 250 + 1,
+        (person / 2000) % 250 + 1,
+        person % 250 + 1
+    ));
+    if rng.random_bool(0.5) {
+        for key in ["$os", "$browser", "$browser_version"] {
+            properties.as_object_mut().expect("an object").remove(key);
+        }
+        properties["$user_agent"] = json!(USER_AGENTS.choose(rng).expect("not empty"));
+    }
+    if rng.random_bool(0.2) {
+        properties["note"] = json!(NOTES.choose(rng).expect("not empty"));
     }
     match format {
         Format::Mixpanel => {

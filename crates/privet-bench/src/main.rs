@@ -1,11 +1,13 @@
-//! `privet-bench`: benchmarks that start the real `privet serve` on 127.0.0.1, load it over HTTP the way SDKs
-//! do, and print a table. Run through the scripts in `bench/` (they build the release binaries first).
+//! `privet-bench`: benchmarks that print tables. `ingest` starts the real `privet serve` on 127.0.0.1 and loads
+//! it over HTTP the way SDKs do; `pipeline` runs the privacy pipeline in-process on one core. Run them through
+//! the scripts in `bench/` (they build the release binaries first).
 //!
 //! Benchmarks measure; they never assert a time. The only thing `privet-bench` checks is that the work it timed
 //! was real: every acknowledged event must be in the store afterwards.
 
 mod events;
 mod ingest;
+mod pipeline;
 mod server;
 
 use std::path::PathBuf;
@@ -36,6 +38,8 @@ enum Command {
     /// Ingestion over HTTP: maximum sustained events/s through /import and /v1/events, and acknowledgement
     /// latency at a fixed rate through /import, /v1/events and /track.
     Ingest(IngestArgs),
+    /// The privacy pipeline on one core: JSON → every transform → encoded log record, per step.
+    Pipeline(pipeline::PipelineArgs),
 }
 
 #[derive(clap::Args)]
@@ -69,6 +73,7 @@ struct IngestArgs {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Ingest(args) => ingest(args),
+        Command::Pipeline(args) => pipeline::run(args),
     }
 }
 

@@ -69,6 +69,43 @@ pub struct PipelineStats {
     pub clients_coarsened: AtomicU64,
 }
 
+/// The steps of the event pipeline, in order (for [`Pipeline::event_probed`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Identity,
+    Policy,
+    Personal,
+    Location,
+    Client,
+    Web,
+    /// Free-text scanning and serialising the remaining properties.
+    Scan,
+}
+
+impl Step {
+    pub const ALL: [Step; 7] = [
+        Step::Identity,
+        Step::Policy,
+        Step::Personal,
+        Step::Location,
+        Step::Client,
+        Step::Web,
+        Step::Scan,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Identity => "identity (vault pseudonyms)",
+            Step::Policy => "policy",
+            Step::Personal => "personal fields (vault)",
+            Step::Location => "location (GeoIP, k-anonymity)",
+            Step::Client => "client (user agent, k-anonymity)",
+            Step::Web => "web (referrer, URL)",
+            Step::Scan => "scan free text + serialise",
+        }
+    }
+}
+
 /// A project's compiled policy.
 struct Policy {
     config: PolicyConfig,
@@ -146,6 +183,18 @@ impl Pipeline {
         raw: RawEvent,
         vault: &dyn IdentityVault,
     ) -> Option<MinimalEvent> {
+        self.event_probed(project, ctx, raw, vault, &mut |_| {})
+    }
+
+    /// [`Pipeline::event`], calling `probe` after each step (the benchmark times the steps with it).
+    pub fn event_probed(
+        &self,
+        project: ProjectId,
+        ctx: &EventContext,
+        raw: RawEvent,
+        vault: &dyn IdentityVault,
+        probe: &mut dyn FnMut(Step),
+    ) -> Option<MinimalEvent> {
         if raw.properties.get("$ignore").is_some_and(truthy) {
             return None;
         }
@@ -153,11 +202,14 @@ impl Pipeline {
         let cfg = &policy.config;
         let mut w = Working::new(raw);
         transforms::identity::apply(&mut w, project, cfg, vault);
+        probe(Step::Identity);
         let subject = w.person();
         let applied = transforms::policy::apply(&mut w.props, project, subject, cfg, vault);
         w.settled = applied.settled;
+        probe(Step::Policy);
         let personal = transforms::personal::apply(&mut w.props, project, subject, cfg, vault);
         self.count_vaulted(cfg, subject, applied.vaulted.len() + personal.len());
+        probe(Step::Personal);
         let location = transforms::location::apply(&mut w, ctx, self.geo.as_deref(), cfg, vault);
         if location.looked_up {
             self.stats
@@ -169,10 +221,13 @@ impl Pipeline {
                 .locations_coarsened
                 .fetch_add(1, Ordering::Relaxed);
         }
+        probe(Step::Location);
         if transforms::client::apply(&mut w, ctx, &self.agents, cfg, vault) {
             self.stats.clients_coarsened.fetch_add(1, Ordering::Relaxed);
         }
+        probe(Step::Client);
         transforms::web::apply(&mut w, cfg);
+        probe(Step::Web);
         let mut subjects: Vec<Pseudonym> = subject.into_iter().collect();
         subjects.extend(group_pseudonyms(&w.props, cfg));
         let known = self.known(&subjects, personal.iter().chain(&applied.vaulted), vault);
@@ -193,7 +248,9 @@ impl Pipeline {
         self.stats
             .spans_redacted
             .fetch_add(redacted as u64, Ordering::Relaxed);
-        Some(w.finish())
+        let event = w.finish();
+        probe(Step::Scan);
+        Some(event)
     }
 
     /// Minimises one profile update.

@@ -27,7 +27,8 @@ impl TestServer {
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
-            data_dir: dir.path().to_path_buf(),
+            // Inside the temporary directory, so that the master key created beside it is removed too.
+            data_dir: dir.path().join("data"),
             ..Config::default()
         };
         configure(&mut config);
@@ -95,6 +96,19 @@ impl TestServer {
             }
         }
         json!({"event": name, "properties": properties})
+    }
+
+    /// POSTs JSON to an API route with the admin key; returns the status and the JSON answer.
+    pub async fn api(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.admin_key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
     }
 
     /// POSTs a form body `data=<payload>` to `path`.
