@@ -47,8 +47,10 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<()> {
         .collect();
     let dir = tempfile::tempdir()?;
     let vault = Vault::open(dir.path(), Key::random())?;
-    let mut config = PrivacyConfig::default();
-    config.geoip = args.geoip.clone();
+    let config = PrivacyConfig {
+        geoip: args.geoip.clone(),
+        ..Default::default()
+    };
     let pipeline = Pipeline::new(config, Box::new(|_| None))?;
     let limits = Limits::default();
 
@@ -145,15 +147,14 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<()> {
     }
     println!("{steps}");
     let stats = pipeline.stats();
-    use std::sync::atomic::Ordering::Relaxed;
     println!(
         "\nWhat the pipeline did over all passes: {} fields vaulted, {} spans redacted, {} locations looked up, \
          {} coarsened, {} clients coarsened. GeoIP database: {}.",
-        stats.fields_vaulted.load(Relaxed),
-        stats.spans_redacted.load(Relaxed),
-        stats.locations_looked_up.load(Relaxed),
-        stats.locations_coarsened.load(Relaxed),
-        stats.clients_coarsened.load(Relaxed),
+        stats.fields_vaulted.get(),
+        stats.spans_redacted.get(),
+        stats.locations_looked_up.get(),
+        stats.locations_coarsened.get(),
+        stats.clients_coarsened.get(),
         args.geoip
             .as_ref()
             .map_or("none".into(), |p| p.display().to_string()),

@@ -52,6 +52,9 @@ enum Command {
     /// Data-subject requests: erase, anonymise or export a person.
     #[command(subcommand)]
     Person(commands::person::PersonCommand),
+    /// Delete stored events.
+    #[command(subcommand)]
+    Events(commands::events::EventsCommand),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Config(command) => commands::config::run(command),
         Command::Vault(command) => commands::vault::run(command),
         Command::Person(command) => commands::person::run(command),
+        Command::Events(command) => commands::events::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

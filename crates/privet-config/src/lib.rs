@@ -174,7 +174,7 @@ impl Default for QueryConfig {
 
 /// The privacy pipeline and the identity vault. Every key here can also be set per project under
 /// `[privacy.projects.<name>]`, which overrides the defaults for that project.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrivacyConfig {
     /// A MaxMind-format city database (GeoLite2-City, GeoIP2-City or DB-IP City). Without one, locations come
@@ -187,17 +187,6 @@ pub struct PrivacyConfig {
     pub policy: PolicyConfig,
     /// Per-project overrides of the policy, by project name.
     pub projects: BTreeMap<String, ProjectPolicyConfig>,
-}
-
-impl Default for PrivacyConfig {
-    fn default() -> Self {
-        PrivacyConfig {
-            geoip: None,
-            master_key_file: None,
-            policy: PolicyConfig::default(),
-            projects: BTreeMap::new(),
-        }
-    }
 }
 
 impl PrivacyConfig {
@@ -426,6 +415,8 @@ fn describe(error: figment::Error) -> String {
 }
 
 #[cfg(test)]
+// `figment::Jail` closures return `figment::Error`, which is large; that is figment's API, not ours.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

@@ -20,7 +20,6 @@ pub mod vault;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 use privet_config::{PolicyConfig, PrivacyConfig};
@@ -28,6 +27,8 @@ use privet_model::{
     MinimalEvent, ProfileOp, ProfileTarget, ProfileUpdate, ProjectId, Pseudonym, RawEvent,
     RawProfileTarget, RawProfileUpdate,
 };
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::registry::Registry;
 use serde_json::{Map, Value};
 
 use transforms::Working;
@@ -59,14 +60,46 @@ pub enum PipelineError {
     Config(String),
 }
 
-/// What the pipeline did, counted since start (never values; for metrics and the privacy page).
+/// What the pipeline did, counted since start (never values), exported as `privet_pipeline_*` metrics.
 #[derive(Default, Debug)]
 pub struct PipelineStats {
-    pub fields_vaulted: AtomicU64,
-    pub spans_redacted: AtomicU64,
-    pub locations_looked_up: AtomicU64,
-    pub locations_coarsened: AtomicU64,
-    pub clients_coarsened: AtomicU64,
+    pub fields_vaulted: Counter,
+    pub spans_redacted: Counter,
+    pub locations_looked_up: Counter,
+    pub locations_coarsened: Counter,
+    pub clients_coarsened: Counter,
+}
+
+impl PipelineStats {
+    /// Registers the counters under `privet_pipeline_*`.
+    pub fn register(&self, registry: &mut Registry) {
+        let r = registry.sub_registry_with_prefix("privet_pipeline");
+        r.register(
+            "fields_vaulted",
+            "Personal fields moved to the identity vault",
+            self.fields_vaulted.clone(),
+        );
+        r.register(
+            "spans_redacted",
+            "Spans of free text replaced by placeholders (emails, phones, keys, …)",
+            self.spans_redacted.clone(),
+        );
+        r.register(
+            "locations_looked_up",
+            "IP addresses located and discarded",
+            self.locations_looked_up.clone(),
+        );
+        r.register(
+            "locations_coarsened",
+            "Places stored less precisely because fewer than k people share them",
+            self.locations_coarsened.clone(),
+        );
+        r.register(
+            "clients_coarsened",
+            "OS/browser combinations stored less precisely because fewer than k people share them",
+            self.clients_coarsened.clone(),
+        );
+    }
 }
 
 /// The steps of the event pipeline, in order (for [`Pipeline::event_probed`]).
@@ -212,18 +245,14 @@ impl Pipeline {
         probe(Step::Personal);
         let location = transforms::location::apply(&mut w, ctx, self.geo.as_deref(), cfg, vault);
         if location.looked_up {
-            self.stats
-                .locations_looked_up
-                .fetch_add(1, Ordering::Relaxed);
+            self.stats.locations_looked_up.inc();
         }
         if location.coarsened {
-            self.stats
-                .locations_coarsened
-                .fetch_add(1, Ordering::Relaxed);
+            self.stats.locations_coarsened.inc();
         }
         probe(Step::Location);
         if transforms::client::apply(&mut w, ctx, &self.agents, cfg, vault) {
-            self.stats.clients_coarsened.fetch_add(1, Ordering::Relaxed);
+            self.stats.clients_coarsened.inc();
         }
         probe(Step::Client);
         transforms::web::apply(&mut w, cfg);
@@ -245,9 +274,7 @@ impl Pipeline {
                 redacted += findings.len();
             }
         }
-        self.stats
-            .spans_redacted
-            .fetch_add(redacted as u64, Ordering::Relaxed);
+        self.stats.spans_redacted.inc_by(redacted as u64);
         let event = w.finish();
         probe(Step::Scan);
         Some(event)
@@ -307,9 +334,7 @@ impl Pipeline {
                         let known =
                             self.known(&subjects, personal.iter().chain(&applied.vaulted), vault);
                         let redacted = scan_map(&mut props, &policy.scanner, known.as_ref());
-                        self.stats
-                            .spans_redacted
-                            .fetch_add(redacted as u64, Ordering::Relaxed);
+                        self.stats.spans_redacted.inc_by(redacted as u64);
                         props.extend(applied.settled);
                         Value::Object(props)
                     }
@@ -330,9 +355,7 @@ impl Pipeline {
 
     fn count_vaulted(&self, cfg: &PolicyConfig, subject: Option<Pseudonym>, n: usize) {
         if cfg.personal_fields == privet_config::PersonalFieldAction::Vault && subject.is_some() {
-            self.stats
-                .fields_vaulted
-                .fetch_add(n as u64, Ordering::Relaxed);
+            self.stats.fields_vaulted.inc_by(n as u64);
         }
     }
 

@@ -127,6 +127,7 @@ impl App {
         let mut registry = Registry::default();
         store.metrics().register(&mut registry);
         ingest.metrics().register(&mut registry);
+        pipeline.stats().register(&mut registry);
         let http = HttpMetrics::default();
         http.register(&mut registry);
         Ok((

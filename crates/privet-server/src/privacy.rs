@@ -192,3 +192,47 @@ impl App {
         Ok(json!({ "people": out }))
     }
 }
+
+impl App {
+    /// Deletes events of a project (single events by `$insert_id`, or a time range).
+    pub async fn delete_events(
+        &self,
+        project: ProjectId,
+        deletion: privet_store::Deletion,
+    ) -> Result<u64, PrivacyError> {
+        let deleted = self.store.delete(project, deletion).await?;
+        tracing::info!(project = project.0, deleted, "events deleted on request");
+        Ok(deleted)
+    }
+
+    /// Applies every project's `retention_days`: deletes events older than that. Returns how many went.
+    pub async fn apply_retention(&self) -> Result<u64, PrivacyError> {
+        let projects = self
+            .control
+            .projects()
+            .map_err(|e| PrivacyError::Query(e.to_string()))?;
+        let mut deleted = 0;
+        for project in projects {
+            let Some(days) = self.pipeline.policy(project.id).retention_days else {
+                continue;
+            };
+            let cutoff =
+                privet_model::time::now_us() - i64::from(days) * privet_model::time::DAY_US;
+            let deletion = privet_store::Deletion::TimeRange {
+                from_us: i64::MIN,
+                to_us: cutoff,
+            };
+            let n = self.store.delete(project.id, deletion).await?;
+            if n > 0 {
+                tracing::info!(
+                    project = project.id.0,
+                    deleted = n,
+                    days,
+                    "retention deleted old events"
+                );
+            }
+            deleted += n;
+        }
+        Ok(deleted)
+    }
+}

@@ -176,3 +176,33 @@ async fn the_policy_applies_per_property_and_per_project() {
     let (_, export) = s.api("/api/privacy/export", json!({"id": "u-1"})).await;
     assert_eq!(export["people"][0]["personal_fields"]["employee_no"], "E-1");
 }
+
+#[tokio::test]
+async fn events_can_be_deleted_and_retention_applies() {
+    let s = TestServer::start_with(|c| c.privacy.policy.retention_days = Some(30)).await;
+    let now = privet_model::time::now_us() / 1_000_000;
+    let events = json!([
+        {"event": "Old", "properties": {"token": s.token, "distinct_id": "u", "time": now - 40 * 86_400, "$insert_id": "old"}},
+        {"event": "Oops", "properties": {"token": s.token, "distinct_id": "u", "time": now, "$insert_id": "oops"}},
+        {"event": "Fine", "properties": {"token": s.token, "distinct_id": "u", "time": now, "$insert_id": "fine"}},
+    ]);
+    assert_eq!(s.post_form("/track", &events.to_string()).await.0, 200);
+    let (status, body) = s
+        .api("/api/events/delete", json!({"insert_ids": ["oops"]}))
+        .await;
+    assert_eq!((status, body["deleted"].clone()), (200, json!(1)));
+    let (status, body) = s
+        .api(
+            "/api/events/delete",
+            json!({"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!((status, body["field"].clone()), (400, json!("from")));
+    let (status, body) = s.api("/api/events/delete", json!({"insert_ids": []})).await;
+    assert_eq!((status, body["field"].clone()), (400, json!("insert_ids")));
+    assert_eq!(s.app.apply_retention().await.unwrap(), 1);
+    assert_eq!(
+        s.sql("SELECT insert_id FROM events").await,
+        vec![vec![json!("fine")]]
+    );
+}

@@ -4,13 +4,17 @@
 //! Compaction reads them, applies identity remaps, drops `$insert_id` duplicates that got past the writer's
 //! in-memory window, sorts by (person, time) and writes one segment, swapping the manifest atomically. Old files
 //! are deleted after a grace period, so queries that already planned with them finish undisturbed.
+//!
+//! Deletions (one event by `$insert_id`, a time range, retention) run here too, so they never race a merge:
+//! every segment that holds a deleted event is rewritten without it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrow::array::RecordBatch;
-use arrow::compute::concat_batches;
+use arrow::array::{AsArray, BooleanArray, RecordBatch};
+use arrow::compute::{concat_batches, filter_record_batch};
+use arrow::datatypes::TimestampMicrosecondType;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use serde::Serialize;
 use tokio::sync::oneshot;
@@ -31,7 +35,56 @@ pub enum Request {
         reply: oneshot::Sender<Result<CompactionReport>>,
         force: bool,
     },
+    /// Rewrite a project's segments without the events a deletion names; replies with the number deleted.
+    Delete {
+        project: i64,
+        deletion: Deletion,
+        reply: oneshot::Sender<Result<u64>>,
+    },
     Stop,
+}
+
+/// Events to delete from a project's segments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Deletion {
+    /// The events with these `$insert_id`s.
+    InsertIds(Vec<String>),
+    /// The events with `from_us <= time < to_us` (retention uses `i64::MIN` as `from_us`).
+    TimeRange { from_us: i64, to_us: i64 },
+}
+
+impl Deletion {
+    fn may_touch(&self, segment: &SegmentInfo) -> bool {
+        match self {
+            Deletion::InsertIds(_) => true,
+            Deletion::TimeRange { from_us, to_us } => {
+                segment.max_time >= *from_us && segment.min_time < *to_us
+            }
+        }
+    }
+
+    /// Which rows of `batch` survive.
+    fn keep(&self, batch: &RecordBatch) -> BooleanArray {
+        match self {
+            Deletion::InsertIds(ids) => {
+                let ids: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+                let column = batch.column(crate::schema::INSERT_ID).as_string::<i32>();
+                column
+                    .iter()
+                    .map(|id| Some(!id.is_some_and(|id| ids.contains(id))))
+                    .collect()
+            }
+            Deletion::TimeRange { from_us, to_us } => {
+                let column = batch
+                    .column(crate::schema::TIME)
+                    .as_primitive::<TimestampMicrosecondType>();
+                column
+                    .iter()
+                    .map(|t| Some(!t.is_some_and(|t| t >= *from_us && t < *to_us)))
+                    .collect()
+            }
+        }
+    }
 }
 
 /// What a compaction run did.
@@ -51,6 +104,19 @@ pub(crate) fn run(shared: Arc<Shared>, mut meta: Meta, requests: Receiver<Reques
         match request {
             Ok(Request::Run { reply, force }) => {
                 let _ = reply.send(compact(&shared, &mut meta, force, &mut graveyard));
+            }
+            Ok(Request::Delete {
+                project,
+                deletion,
+                reply,
+            }) => {
+                let _ = reply.send(delete(
+                    &shared,
+                    &mut meta,
+                    project,
+                    &deletion,
+                    &mut graveyard,
+                ));
             }
             Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {
@@ -112,7 +178,7 @@ fn compact(
         )
         .map_err(|e| StoreError::io("cannot write a compacted segment", e))?;
         let (min_time, max_time) = segment::time_range(&merged);
-        let mut added = vec![SegmentInfo {
+        let added = SegmentInfo {
             id: 0,
             project,
             day,
@@ -122,29 +188,103 @@ fn compact(
             min_time,
             max_time,
             created_us: inputs.iter().map(|s| s.created_us).max().unwrap_or(0),
-        }];
-        let removed: Vec<i64> = inputs.iter().map(|s| s.id).collect();
-        meta.replace_segments(&removed, &mut added)?;
-        let added = Arc::new(added.remove(0));
-        shared.publish(|v| {
-            let mut all: Vec<Arc<SegmentInfo>> = v
-                .segments
-                .iter()
-                .filter(|s| !removed.contains(&s.id))
-                .cloned()
-                .collect();
-            all.push(added.clone());
-            v.segments = Arc::new(all);
-            shared.metrics.segments.set(v.segments.len() as i64);
-        });
-        let now = Instant::now();
-        graveyard.extend(inputs.iter().map(|s| (version.segment_path(s), now)));
+        };
+        report.rows_out += added.rows;
+        swap(shared, meta, &version, &inputs, vec![added], graveyard)?;
         report.days += 1;
         report.segments_in += inputs.len();
         report.segments_out += 1;
         report.rows_in += inputs.iter().map(|s| s.rows).sum::<u64>();
-        report.rows_out += added.rows;
         shared.metrics.compactions.inc();
     }
     Ok(report)
+}
+
+/// Replaces `inputs` by `added` in the manifest and the published version; the old files go to the graveyard.
+fn swap(
+    shared: &Shared,
+    meta: &mut Meta,
+    version: &crate::Version,
+    inputs: &[Arc<SegmentInfo>],
+    mut added: Vec<SegmentInfo>,
+    graveyard: &mut Vec<(std::path::PathBuf, Instant)>,
+) -> Result<()> {
+    let removed: Vec<i64> = inputs.iter().map(|s| s.id).collect();
+    meta.replace_segments(&removed, &mut added)?;
+    let added: Vec<Arc<SegmentInfo>> = added.into_iter().map(Arc::new).collect();
+    shared.publish(|v| {
+        let mut all: Vec<Arc<SegmentInfo>> = v
+            .segments
+            .iter()
+            .filter(|s| !removed.contains(&s.id))
+            .cloned()
+            .collect();
+        all.extend(added.iter().cloned());
+        v.segments = Arc::new(all);
+        shared.metrics.segments.set(v.segments.len() as i64);
+    });
+    let now = Instant::now();
+    graveyard.extend(inputs.iter().map(|s| (version.segment_path(s), now)));
+    Ok(())
+}
+
+/// Rewrites every segment of `project` that holds events named by `deletion`, without them.
+fn delete(
+    shared: &Shared,
+    meta: &mut Meta,
+    project: i64,
+    deletion: &Deletion,
+    graveyard: &mut Vec<(std::path::PathBuf, Instant)>,
+) -> Result<u64> {
+    let version = shared.version.lock().clone();
+    let mut deleted = 0;
+    let targets: Vec<Arc<SegmentInfo>> = version
+        .segments
+        .iter()
+        .filter(|s| s.project == project && deletion.may_touch(s))
+        .cloned()
+        .collect();
+    for input in targets {
+        let batches = segment::read(&version.segment_path(&input), None)
+            .map_err(|e| StoreError::io(format!("cannot read segment {}", input.path), e))?;
+        let all = concat_batches(&file_schema(), &batches).expect("segments share the file schema");
+        let kept =
+            filter_record_batch(&all, &deletion.keep(&all)).expect("the mask fits the batch");
+        let gone = (all.num_rows() - kept.num_rows()) as u64;
+        if gone == 0 {
+            continue;
+        }
+        let mut added = Vec::new();
+        if kept.num_rows() > 0 {
+            let relative = flush::segment_path(project, input.day);
+            let bytes = segment::write(
+                &shared.dir.join(&relative),
+                &kept,
+                shared.options.row_group_rows,
+            )
+            .map_err(|e| StoreError::io("cannot write a segment", e))?;
+            let (min_time, max_time) = segment::time_range(&kept);
+            added.push(SegmentInfo {
+                id: 0,
+                project,
+                day: input.day,
+                path: relative,
+                rows: kept.num_rows() as u64,
+                bytes,
+                min_time,
+                max_time,
+                created_us: input.created_us,
+            });
+        }
+        swap(
+            shared,
+            meta,
+            &version,
+            std::slice::from_ref(&input),
+            added,
+            graveyard,
+        )?;
+        deleted += gone;
+    }
+    Ok(deleted)
 }

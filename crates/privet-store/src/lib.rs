@@ -43,6 +43,7 @@ use privet_model::{MinimalEvent, ProfileUpdate, ProjectId};
 use serde::Serialize;
 use tokio::sync::{Semaphore, oneshot};
 
+pub use compaction::Deletion;
 pub use metrics::StoreMetrics;
 pub use version::Version;
 
@@ -196,6 +197,21 @@ impl Store {
         let (reply, receive) = oneshot::channel();
         self.compactor
             .send(compaction::Request::Run { reply, force: true })
+            .map_err(|_| StoreError::ShuttingDown)?;
+        receive.await.map_err(|_| StoreError::ShuttingDown)?
+    }
+
+    /// Deletes events of `project` from the store: buffered events are flushed first, then every segment that
+    /// holds a deleted event is rewritten without it. Returns how many events were deleted.
+    pub async fn delete(&self, project: ProjectId, deletion: compaction::Deletion) -> Result<u64> {
+        self.flush().await?;
+        let (reply, receive) = oneshot::channel();
+        self.compactor
+            .send(compaction::Request::Delete {
+                project: project.0,
+                deletion,
+                reply,
+            })
             .map_err(|_| StoreError::ShuttingDown)?;
         receive.await.map_err(|_| StoreError::ShuttingDown)?
     }

@@ -36,6 +36,8 @@ pub const DEDUP_COLUMN: &str = "_dedup";
 
 /// Index of the `time` column.
 pub const TIME: usize = 0;
+/// Index of the `insert_id` column.
+pub const INSERT_ID: usize = 2;
 /// Index of the `event` column.
 pub const EVENT: usize = 1;
 /// Index of the `person_id` column.
@@ -160,7 +162,7 @@ mod tests {
 
     #[test]
     fn rows_become_a_batch() {
-        let rows = vec![EventRow {
+        let rows = [EventRow {
             time_us: 1,
             name: "Signed up".into(),
             insert_id: Some("abc".into()),

@@ -309,3 +309,62 @@ async fn a_second_writer_is_refused() {
         .unwrap();
     assert!(err.to_string().contains("another Privet process"), "{err}");
 }
+
+#[tokio::test]
+async fn deletions_rewrite_segments_and_survive_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store
+        .write(batch(vec![
+            event("Old", T0 - 40 * DAY, 1, None, Some("old-1")),
+            event("Old", T0 - 35 * DAY, 2, None, Some("old-2")),
+            event("Kept", T0, 3, None, Some("keep-1")),
+            event("Mistake", T0, 4, None, Some("oops")),
+        ]))
+        .await
+        .unwrap();
+    // One event by insert id, from the memtable (flushed first).
+    let n = store
+        .delete(P, privet_store::Deletion::InsertIds(vec!["oops".into()]))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    // Retention: everything older than 30 days.
+    let n = store
+        .delete(
+            P,
+            privet_store::Deletion::TimeRange {
+                from_us: i64::MIN,
+                to_us: T0 - 30 * DAY,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(
+        query(store.version(), "SELECT insert_id FROM events").await,
+        vec!["keep-1"]
+    );
+    assert_eq!(
+        store.version().segments.len(),
+        1,
+        "emptied segments are gone"
+    );
+    // Another project is untouched by a deletion.
+    assert_eq!(
+        store
+            .delete(
+                ProjectId(2),
+                privet_store::Deletion::InsertIds(vec!["keep-1".into()])
+            )
+            .await
+            .unwrap(),
+        0
+    );
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(
+        query(store.version(), "SELECT insert_id FROM events").await,
+        vec!["keep-1"]
+    );
+}

@@ -421,11 +421,7 @@ impl Vault {
         let Some((project, kind, wrapped)) = db::subject(&reader, pseudonym)? else {
             return Ok(None);
         };
-        let key = self
-            .inner
-            .master
-            .unwrap_key(&wrapped, &subject_aad(pseudonym))
-            .ok_or(VaultError::WrongMasterKey)?;
+        let key = self.unwrap_data_key(pseudonym, &wrapped)?;
         let text = |blob: &[u8], aad: &[u8]| {
             key.open(blob, aad)
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -515,6 +511,13 @@ impl Vault {
         Ok(())
     }
 
+    fn unwrap_data_key(&self, pseudonym: i64, wrapped: &[u8]) -> Result<Key> {
+        self.inner
+            .master
+            .unwrap_key(wrapped, &subject_aad(pseudonym))
+            .ok_or(VaultError::WrongMasterKey)
+    }
+
     fn data_key(&self, pseudonym: i64) -> Result<Option<Key>> {
         if let Some(key) = self.inner.state.lock().data_keys.get(&pseudonym) {
             return Ok(Some(key.clone()));
@@ -522,11 +525,7 @@ impl Vault {
         let Some((_, _, wrapped)) = db::subject(&self.inner.reader.lock(), pseudonym)? else {
             return Ok(None);
         };
-        let key = self
-            .inner
-            .master
-            .unwrap_key(&wrapped, &subject_aad(pseudonym))
-            .ok_or(VaultError::WrongMasterKey)?;
+        let key = self.unwrap_data_key(pseudonym, &wrapped)?;
         let mut state = self.inner.state.lock();
         if state.data_keys.len() >= KEY_CACHE_LIMIT {
             state.data_keys.clear();

@@ -60,7 +60,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let local = listener.local_addr()?;
         println!("Privet is listening on http://{local} (data in {})", app.data_dir.display());
         tracing::info!(address = %local, "listening");
-        privet_server::serve(Arc::new(app), listener, shutdown_signal()).await?;
+        let app = Arc::new(app);
+        // Retention: every project's `retention_days`, applied at start and then hourly.
+        let retained = app.clone();
+        tokio::spawn(async move {
+            let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                hourly.tick().await;
+                if let Err(error) = retained.apply_retention().await {
+                    tracing::error!(error = %error, "retention failed");
+                }
+            }
+        });
+        privet_server::serve(app, listener, shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(())
     })

@@ -81,7 +81,7 @@ fn parse(ua: &str) -> Client {
         os: known(result.os),
         os_version: known(&result.os_version).map(|v| major(&v)),
         browser: known(result.name),
-        browser_version: known(&result.version).map(|v| major(&v)),
+        browser_version: known(result.version).map(|v| major(&v)),
         device_type,
     }
 }

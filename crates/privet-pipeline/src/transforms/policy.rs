@@ -68,7 +68,7 @@ pub fn apply(
 pub fn coarsen(value: Value) -> Value {
     match value {
         Value::Number(n) => match n.as_f64() {
-            Some(x) if x == 0.0 => Value::from(0),
+            Some(0.0) => Value::from(0),
             Some(x) => {
                 let bucket = 10f64.powi(x.abs().log10().floor() as i32) * x.signum();
                 if bucket.fract() == 0.0 {

@@ -199,12 +199,7 @@ pub async fn erase(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let (project, id, reason) = person_request(&app, &headers, &body)?;
-    let reports = app
-        .erase_person(project, &id, &reason, false)
-        .await
-        .map_err(privacy_error)?;
-    Ok(Json(serde_json::json!({"erased": reports})).into_response())
+    shred(&app, &headers, &body, false).await
 }
 
 /// `POST /api/privacy/anonymize`: like erase, but the pseudonymous profile stays.
@@ -213,12 +208,22 @@ pub async fn anonymize(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let (project, id, reason) = person_request(&app, &headers, &body)?;
+    shred(&app, &headers, &body, true).await
+}
+
+async fn shred(
+    app: &App,
+    headers: &HeaderMap,
+    body: &[u8],
+    keep_profile: bool,
+) -> Result<Response, ApiError> {
+    let (project, id, reason) = person_request(app, headers, body)?;
     let reports = app
-        .erase_person(project, &id, &reason, true)
+        .erase_person(project, &id, &reason, keep_profile)
         .await
         .map_err(privacy_error)?;
-    Ok(Json(serde_json::json!({"anonymized": reports})).into_response())
+    let label = if keep_profile { "anonymized" } else { "erased" };
+    Ok(Json(serde_json::json!({ label: reports })).into_response())
 }
 
 /// `POST /api/privacy/export` with `{"id": …}` (admin key): everything held about a person.
@@ -233,4 +238,61 @@ pub async fn export(
         .await
         .map_err(privacy_error)?;
     Ok(Json(export).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DeleteBody {
+    insert_ids: Option<Vec<String>>,
+    from: Option<serde_json::Value>,
+    to: Option<serde_json::Value>,
+    project: Option<String>,
+}
+
+/// `POST /api/events/delete` (admin key) with `{"insert_ids": […]}` or `{"from": …, "to": …}` (RFC 3339,
+/// seconds or milliseconds): deletes stored events.
+pub async fn delete_events(
+    State(app): AppState,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let key = authorize(&app, &headers, Permission::Manage)?;
+    let request: DeleteBody = serde_json::from_slice(&body).map_err(|_| {
+        ApiError(
+            400,
+            "the body must be JSON: {\"insert_ids\": [\"…\"]} or {\"from\": \"…\", \"to\": \"…\"}"
+                .into(),
+            Some("insert_ids"),
+        )
+    })?;
+    let project = project_of(&app, &key, request.project.as_deref())?;
+    let time = |value: &serde_json::Value, field: &'static str| {
+        privet_model::time::time_from_json(value)
+            .map_err(|e| ApiError(400, format!("`{field}` {e}"), Some(field)))
+    };
+    let deletion = match (request.insert_ids, &request.from, &request.to) {
+        (Some(ids), None, None) if !ids.is_empty() => privet_store::Deletion::InsertIds(ids),
+        (None, Some(from), Some(to)) => {
+            let (from_us, to_us) = (time(from, "from")?, time(to, "to")?);
+            if from_us >= to_us {
+                return Err(ApiError(
+                    400,
+                    "`from` must be before `to`".into(),
+                    Some("from"),
+                ));
+            }
+            privet_store::Deletion::TimeRange { from_us, to_us }
+        }
+        _ => {
+            return Err(ApiError(
+                400,
+                "give either a non-empty `insert_ids` list, or both `from` and `to`".into(),
+                Some("insert_ids"),
+            ));
+        }
+    };
+    let deleted = app
+        .delete_events(project, deletion)
+        .await
+        .map_err(privacy_error)?;
+    Ok(Json(serde_json::json!({"deleted": deleted})).into_response())
 }

@@ -57,6 +57,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/privacy/erase", post(api::erase))
         .route("/api/privacy/anonymize", post(api::anonymize))
         .route("/api/privacy/export", post(api::export))
+        .route("/api/events/delete", post(api::delete_events))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
