@@ -30,18 +30,28 @@ def test_export_erase_and_vault_commands(privet, tmp_path):
         "$phone": "+1 202 555 0143",
     }
 
+    # Delete one event by its $insert_id, online.
+    mp.track("user-78", "Mistake")
+    insert_id = privet.scalar("SELECT insert_id FROM events WHERE event = 'Mistake'")
+    out = run("events", "delete", "--insert-id", insert_id, "--url", privet.url, "--key", privet.admin_key).stdout
+    assert out.strip() == "deleted 1 events"
+    assert privet.scalar("SELECT count(*) FROM events") == 1
+
     # Offline commands refuse a data directory in use, and say what to do.
     busy = run("person", "erase", "user-77", *data, check=False)
     assert busy.returncode != 0 and "--url" in busy.stderr
 
     privet.stop()
     status = run("vault", "status", *data).stdout
-    assert "subjects:    1" in status and "fields:      3" in status
+    assert "subjects:    2" in status and "fields:      3" in status  # user-77 and user-78
     assert "grace" not in status.lower()
     erased = json.loads(run("person", "erase", "+1 202 555 0143", "--reason", "ticket 9", *data).stdout)
     assert erased["erased"][0]["identifiers"] == 1 and erased["erased"][0]["fields"] == 3
     missing = run("person", "export", "user-77", *data, check=False)
     assert missing.returncode != 0 and "nobody" in missing.stderr
+    # A time range, offline: the remaining event goes.
+    out = run("events", "delete", "--from", "0", "--to", "4000000000", *data).stdout
+    assert out.strip() == "deleted 1 events"
 
     # The master key must live outside the data directory, and is never overwritten.
     inside = run("vault", "init", "--key-file", str(privet.data_dir / "k"), *data, check=False)
@@ -53,6 +63,6 @@ def test_export_erase_and_vault_commands(privet, tmp_path):
     new_key = tmp_path / "rotated.key"
     run("vault", "rotate-master-key", "--new-key-file", str(new_key), *data)
     env = {"PRIVET_MASTER_KEY_FILE": str(new_key), "PATH": "/usr/bin:/bin"}
-    assert "subjects:    0" in run("vault", "status", *data, env=env).stdout
+    assert "subjects:    1" in run("vault", "status", *data, env=env).stdout
     stale = run("vault", "status", *data, check=False)
     assert stale.returncode != 0 and "does not open" in stale.stderr
