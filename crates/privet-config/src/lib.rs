@@ -132,6 +132,8 @@ pub struct StorageConfig {
     pub dedup_capacity: usize,
     /// Merge a day's segments once it has this many.
     pub compaction_min_segments: usize,
+    /// Largest segment compaction writes, in rows (a merge holds its rows in memory).
+    pub compaction_max_rows: usize,
     /// Rows per Parquet row group.
     pub row_group_rows: usize,
 }
@@ -145,6 +147,7 @@ impl Default for StorageConfig {
             wal_file_bytes: 64 * 1024 * 1024,
             dedup_capacity: 2_000_000,
             compaction_min_segments: 4,
+            compaction_max_rows: 500_000,
             row_group_rows: 128 * 1024,
         }
     }

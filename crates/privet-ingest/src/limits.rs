@@ -56,7 +56,8 @@ impl Limits {
             ));
         }
         for (key, value) in props {
-            let path = format!("{prefix}.{}", printable_key(key));
+            // The path is only spelled out for an error: the happy path allocates nothing.
+            let path = || format!("{prefix}.{}", printable_key(key));
             if key.len() > MAX_NAME_BYTES {
                 return Err((
                     format!("{prefix}.<{} byte name>", key.len()),
@@ -68,16 +69,21 @@ impl Limits {
         Ok(())
     }
 
-    fn check_value(&self, path: &str, value: &Value, depth: usize) -> Result<(), Violation> {
+    fn check_value(
+        &self,
+        path: &dyn Fn() -> String,
+        value: &Value,
+        depth: usize,
+    ) -> Result<(), Violation> {
         if depth >= self.max_depth && (value.is_array() || value.is_object()) {
             return Err((
-                path.to_string(),
+                path(),
                 format!("is nested deeper than {} levels", self.max_depth),
             ));
         }
         match value {
             Value::String(s) if s.len() > self.max_string_bytes => Err((
-                path.to_string(),
+                path(),
                 format!(
                     "is {} bytes long; at most {} are allowed",
                     s.len(),
@@ -87,7 +93,7 @@ impl Limits {
             Value::Array(items) => {
                 if items.len() > self.max_properties {
                     return Err((
-                        path.to_string(),
+                        path(),
                         format!(
                             "has {} items; at most {} are allowed",
                             items.len(),
@@ -95,15 +101,14 @@ impl Limits {
                         ),
                     ));
                 }
-                items
-                    .iter()
-                    .enumerate()
-                    .try_for_each(|(i, v)| self.check_value(&format!("{path}[{i}]"), v, depth + 1))
+                items.iter().enumerate().try_for_each(|(i, v)| {
+                    self.check_value(&|| format!("{}[{i}]", path()), v, depth + 1)
+                })
             }
             Value::Object(map) => {
                 if map.len() > self.max_properties {
                     return Err((
-                        path.to_string(),
+                        path(),
                         format!(
                             "has {} keys; at most {} are allowed",
                             map.len(),
@@ -112,7 +117,7 @@ impl Limits {
                     ));
                 }
                 map.iter().try_for_each(|(k, v)| {
-                    self.check_value(&format!("{path}.{}", printable_key(k)), v, depth + 1)
+                    self.check_value(&|| format!("{}.{}", path(), printable_key(k)), v, depth + 1)
                 })
             }
             _ => Ok(()),

@@ -1,4 +1,4 @@
-//! The compactor thread: merges a day's small segments into one.
+//! The compactor thread: merges a day's small segments into bigger ones (up to `compaction_max_rows`).
 //!
 //! Every flush adds one segment per (project, day) it touched, so a busy day accumulates many small files.
 //! Compaction reads them, applies identity remaps, drops `$insert_id` duplicates that got past the writer's
@@ -154,8 +154,29 @@ fn compact(
     } else {
         shared.options.compaction_min_segments.max(2)
     };
+    // A merge holds its inputs in memory: merge small segments into segments of at most
+    // `compaction_max_rows`, and leave segments that are already that big alone.
+    let cap = shared.options.compaction_max_rows.max(1) as u64;
+    let mut groups: Vec<((i64, i32), Vec<Arc<SegmentInfo>>)> = Vec::new();
+    for (key, mut segments) in by_day {
+        segments.retain(|s| s.rows < cap / 2);
+        segments.sort_by_key(|s| s.rows);
+        let mut group: Vec<Arc<SegmentInfo>> = Vec::new();
+        let mut rows = 0;
+        for s in segments {
+            if rows + s.rows > cap && !group.is_empty() {
+                groups.push((key, std::mem::take(&mut group)));
+                rows = 0;
+            }
+            rows += s.rows;
+            group.push(s);
+        }
+        if !group.is_empty() {
+            groups.push((key, group));
+        }
+    }
     let mut report = CompactionReport::default();
-    for ((project, day), inputs) in by_day {
+    for ((project, day), inputs) in groups {
         if inputs.len() < threshold {
             continue;
         }

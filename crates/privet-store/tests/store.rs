@@ -368,3 +368,32 @@ async fn deletions_rewrite_segments_and_survive_restart() {
         vec!["keep-1"]
     );
 }
+
+#[tokio::test]
+async fn compaction_bounds_segment_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StorageConfig {
+        compaction_max_rows: 4,
+        ..StorageConfig::default()
+    };
+    let store = Store::open(dir.path(), options).unwrap();
+    for i in 0..6 {
+        let id = format!("e{i}");
+        store
+            .write(batch(vec![event("e", T0 + i, 1, None, Some(&id))]))
+            .await
+            .unwrap();
+        store.flush().await.unwrap();
+    }
+    assert_eq!(store.version().segments.len(), 6);
+    let report = store.compact().await.unwrap();
+    // Six one-row segments become segments of at most four rows: 4 + 2.
+    assert_eq!((report.segments_in, report.segments_out), (6, 2));
+    let mut rows: Vec<u64> = store.version().segments.iter().map(|s| s.rows).collect();
+    rows.sort();
+    assert_eq!(rows, vec![2, 4]);
+    assert_eq!(
+        query(store.version(), "SELECT count(*) FROM events").await,
+        vec!["6"]
+    );
+}

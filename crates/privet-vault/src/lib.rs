@@ -230,6 +230,9 @@ struct Inner {
 struct State {
     /// lookup hash → pseudonym, for identifiers already seen.
     ids: HashMap<[u8; 32], i64>,
+    /// `project \0 kind \0 value` → pseudonym: the hot path, which skips the HMAC for values seen recently.
+    /// (In memory only, like the request that carried the value.)
+    recent: HashMap<Box<str>, i64>,
     /// Data keys of subjects used recently.
     data_keys: HashMap<i64, Key>,
     /// Known personal values (for the free-text scanner), per subject.
@@ -238,6 +241,7 @@ struct State {
 
 const CACHE_LIMIT: usize = 2_000_000;
 const KEY_CACHE_LIMIT: usize = 200_000;
+const RECENT_LIMIT: usize = 500_000;
 
 impl Vault {
     /// Opens (or creates) the vault in `dir` with the master key.
@@ -280,17 +284,20 @@ impl Vault {
         ticket: &mut Ticket,
     ) -> Result<Pseudonym> {
         let tag = kind.tag();
-        let lookup = self.id_lookup(project, &tag, value);
-        if let Some(p) = self.inner.state.lock().ids.get(&lookup) {
+        let recent: Box<str> = format!("{}\0{tag}\0{value}", project.0).into();
+        if let Some(p) = self.inner.state.lock().recent.get(&recent) {
             return Ok(Pseudonym(*p));
         }
-        // Slow path under the state lock, so two requests never give one value two pseudonyms.
+        let lookup = self.id_lookup(project, &tag, value);
+        // Under the state lock, so two requests never give one value two pseudonyms.
         let mut state = self.inner.state.lock();
-        if let Some(p) = state.ids.get(&lookup) {
-            return Ok(Pseudonym(*p));
+        if let Some(p) = state.ids.get(&lookup).copied() {
+            remember(&mut state.recent, recent, p);
+            return Ok(Pseudonym(p));
         }
         if let Some(p) = db::find_id(&self.inner.reader.lock(), &lookup)? {
             self.cache_insert(&mut state, lookup, p)?;
+            remember(&mut state.recent, recent, p);
             return Ok(Pseudonym(p));
         }
         let pseudonym = loop {
@@ -303,6 +310,7 @@ impl Vault {
         let wrapped = self.inner.master.wrap(&data_key, &subject_aad(pseudonym));
         let sealed = data_key.seal(value.as_bytes(), &id_aad(pseudonym));
         self.cache_insert(&mut state, lookup, pseudonym)?;
+        remember(&mut state.recent, recent, pseudonym);
         if state.data_keys.len() >= KEY_CACHE_LIMIT {
             state.data_keys.clear();
         }
@@ -453,6 +461,7 @@ impl Vault {
             let mut state = self.inner.state.lock();
             let doomed: hashbrown::HashSet<i64> = subjects.iter().map(|p| p.0).collect();
             state.ids.retain(|_, p| !doomed.contains(p));
+            state.recent.retain(|_, p| !doomed.contains(p));
             for p in &doomed {
                 state.data_keys.remove(p);
                 state.known.remove(p);
@@ -561,6 +570,14 @@ impl Vault {
             .lookup(&[b"member", &pseudonym.to_le_bytes()]);
         full[..16].try_into().expect("16 of 32 bytes")
     }
+}
+
+/// Caches a recently used value; a full cache is emptied (the lookup-hash cache below it is still warm).
+fn remember(recent: &mut HashMap<Box<str>, i64>, key: Box<str>, pseudonym: i64) {
+    if recent.len() >= RECENT_LIMIT {
+        recent.clear();
+    }
+    recent.insert(key, pseudonym);
 }
 
 fn subject_aad(pseudonym: i64) -> Vec<u8> {

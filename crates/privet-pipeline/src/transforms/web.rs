@@ -133,14 +133,18 @@ pub fn classify(
     let Some(referrer) = referrer else {
         return "direct";
     };
+    // Does the host, or one of its parent domains, match? ("google." matches google.com, www.google.co.uk.)
     let matches = |list: &[&str]| {
         list.iter().any(|pattern| {
-            if pattern.ends_with('.') {
-                // "google." matches google.com, www.google.co.uk, …
-                referrer.starts_with(pattern) || referrer.contains(&format!(".{pattern}"))
-            } else {
-                referrer == *pattern || referrer.ends_with(&format!(".{pattern}"))
-            }
+            let labels = referrer.match_indices('.').map(|(i, _)| i + 1);
+            std::iter::once(0).chain(labels).any(|start| {
+                let rest = &referrer[start..];
+                if pattern.ends_with('.') {
+                    rest.starts_with(pattern)
+                } else {
+                    rest == *pattern
+                }
+            })
         })
     };
     let internal = page.is_some_and(|p| same_site(p, referrer))
@@ -164,7 +168,7 @@ pub fn classify(
 fn same_site(a: &str, b: &str) -> bool {
     let a = a.trim_start_matches("www.");
     let b = b.trim_start_matches("www.");
-    a == b || b.ends_with(&format!(".{a}"))
+    a == b || (b.len() > a.len() && b.ends_with(a) && b.as_bytes()[b.len() - a.len() - 1] == b'.')
 }
 
 /// The host of a URL, lower-cased.
@@ -185,20 +189,30 @@ fn bare_host(domain: &str) -> Option<String> {
 /// The path of a URL, without query string or fragment, with id-like segments replaced by `:id`.
 pub fn path(url: &str) -> Option<String> {
     let parsed = Url::parse(url.trim()).ok()?;
-    let segments: Vec<&str> = parsed.path().split('/').collect();
-    Some(
-        segments
-            .iter()
-            .map(|s| if looks_like_id(s) { ":id" } else { s })
-            .collect::<Vec<_>>()
-            .join("/"),
-    )
+    let mut out = String::with_capacity(parsed.path().len());
+    for (i, segment) in parsed.path().split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(if looks_like_id(segment) {
+            ":id"
+        } else {
+            segment
+        });
+    }
+    Some(out)
 }
 
 /// Numbers, UUIDs, hex strings, emails, and long or mixed letter-digit tokens look like ids; words, slugs and
 /// short version-like segments (`v1`, `2fa`) do not.
 pub fn looks_like_id(segment: &str) -> bool {
-    let s = percent_decoded(segment);
+    let decoded;
+    let s = if segment.contains('%') {
+        decoded = percent_decoded(segment);
+        decoded.as_str()
+    } else {
+        segment
+    };
     if s.is_empty() {
         return false;
     }
