@@ -23,6 +23,9 @@ use crate::meta::{Meta, SegmentInfo};
 use crate::schema::file_schema;
 use crate::{Result, Shared, StoreError, flush, segment};
 
+/// A project and a UTC day number.
+type DayKey = (i64, i32);
+
 /// How often the compactor looks for work on its own.
 const INTERVAL: Duration = Duration::from_secs(30);
 /// How long replaced segment files are kept for queries that still read them.
@@ -157,7 +160,7 @@ fn compact(
     // A merge holds its inputs in memory: merge small segments into segments of at most
     // `compaction_max_rows`, and leave segments that are already that big alone.
     let cap = shared.options.compaction_max_rows.max(1) as u64;
-    let mut groups: Vec<((i64, i32), Vec<Arc<SegmentInfo>>)> = Vec::new();
+    let mut groups: Vec<(DayKey, Vec<Arc<SegmentInfo>>)> = Vec::new();
     for (key, mut segments) in by_day {
         segments.retain(|s| s.rows < cap / 2);
         segments.sort_by_key(|s| s.rows);

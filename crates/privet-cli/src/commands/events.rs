@@ -5,8 +5,6 @@ use clap::{Args, Subcommand};
 use privet_server::App;
 use serde_json::json;
 
-use crate::Common;
-
 #[derive(Subcommand)]
 pub enum EventsCommand {
     /// Delete events: `--insert-id ID` (repeatable), or `--from TIME --to TIME` (RFC 3339 or seconds).
@@ -16,7 +14,7 @@ pub enum EventsCommand {
 #[derive(Args)]
 pub struct DeleteArgs {
     #[command(flatten)]
-    common: Common,
+    target: super::AdminTarget,
     /// The `$insert_id` of an event to delete (repeat for several).
     #[arg(long = "insert-id", conflicts_with_all = ["from", "to"])]
     insert_ids: Vec<String>,
@@ -26,15 +24,6 @@ pub struct DeleteArgs {
     /// End of the time range to delete (exclusive).
     #[arg(long, requires = "from")]
     to: Option<String>,
-    /// The project [default: the key's project, or `default`].
-    #[arg(long)]
-    project: Option<String>,
-    /// Ask a running server instead of opening the data directory.
-    #[arg(long, env = "PRIVET_URL")]
-    url: Option<String>,
-    /// An admin API key for --url.
-    #[arg(long, env = "PRIVET_KEY", requires = "url")]
-    key: Option<String>,
 }
 
 pub fn run(command: EventsCommand) -> anyhow::Result<()> {
@@ -50,13 +39,14 @@ pub fn run(command: EventsCommand) -> anyhow::Result<()> {
         })
     };
     let body = if args.insert_ids.is_empty() {
-        json!({"from": time(&args.from), "to": time(&args.to), "project": args.project})
+        json!({"from": time(&args.from), "to": time(&args.to), "project": args.target.project})
     } else {
-        json!({"insert_ids": args.insert_ids, "project": args.project})
+        json!({"insert_ids": args.insert_ids, "project": args.target.project})
     };
-    let answer = match &args.url {
+    let answer = match &args.target.url {
         Some(url) => {
             let key = args
+                .target
                 .key
                 .as_deref()
                 .context("--url needs --key (an admin key)")?;
@@ -69,7 +59,7 @@ pub fn run(command: EventsCommand) -> anyhow::Result<()> {
 }
 
 fn offline(args: &DeleteArgs, body: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
-    let config = super::load_config(&args.common)?;
+    let config = super::load_config(&args.target.common)?;
     super::open_control(&config)?;
     let deletion = if args.insert_ids.is_empty() {
         let parse = |v: &serde_json::Value, name: &str| {
@@ -85,7 +75,7 @@ fn offline(args: &DeleteArgs, body: &serde_json::Value) -> anyhow::Result<serde_
         let (app, _) = App::open(config).context(
             "cannot open the data directory; if a server is running on it, use --url and --key instead",
         )?;
-        let project = super::project_or_default(&app.control, args.project.as_deref())?.id;
+        let project = super::project_or_default(&app.control, args.target.project.as_deref())?.id;
         let deleted = app.delete_events(project, deletion).await?;
         app.store.shutdown();
         anyhow::Ok(json!({ "deleted": deleted }))

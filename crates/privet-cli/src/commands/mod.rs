@@ -41,6 +41,22 @@ pub fn open_control(config: &Config) -> anyhow::Result<(PathBuf, Control)> {
     Ok((dir.clone(), control))
 }
 
+/// Where an admin command runs: on a stopped data directory, or against a running server.
+#[derive(clap::Args)]
+pub struct AdminTarget {
+    #[command(flatten)]
+    pub common: Common,
+    /// The project [default: the key's project, or `default`].
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Ask a running server instead of opening the data directory.
+    #[arg(long, env = "PRIVET_URL")]
+    pub url: Option<String>,
+    /// An admin API key for --url.
+    #[arg(long, env = "PRIVET_KEY", requires = "url")]
+    pub key: Option<String>,
+}
+
 /// Posts a JSON body to a running server's API and returns its JSON answer, or the server's error message.
 pub fn post_json(
     url: &str,

@@ -8,8 +8,6 @@ use clap::{Args, Subcommand};
 use privet_server::App;
 use serde_json::{Value, json};
 
-use crate::Common;
-
 #[derive(Subcommand)]
 pub enum PersonCommand {
     /// Erase a person: destroy their identity in the vault (crypto-shredding) and their pseudonymous profile.
@@ -29,7 +27,7 @@ pub struct PersonArgs {
     #[arg(long, default_value = "data subject request")]
     reason: String,
     #[command(flatten)]
-    target: Target,
+    target: super::AdminTarget,
 }
 
 #[derive(Args)]
@@ -40,22 +38,7 @@ pub struct ExportArgs {
     #[arg(long)]
     out: Option<std::path::PathBuf>,
     #[command(flatten)]
-    target: Target,
-}
-
-#[derive(Args)]
-struct Target {
-    #[command(flatten)]
-    common: Common,
-    /// The project [default: the key's project, or `default`].
-    #[arg(long)]
-    project: Option<String>,
-    /// Ask a running server instead of opening the data directory.
-    #[arg(long, env = "PRIVET_URL")]
-    url: Option<String>,
-    /// An admin API key for --url.
-    #[arg(long, env = "PRIVET_KEY", requires = "url")]
-    key: Option<String>,
+    target: super::AdminTarget,
 }
 
 pub fn run(command: PersonCommand) -> anyhow::Result<()> {
@@ -101,7 +84,7 @@ pub fn run(command: PersonCommand) -> anyhow::Result<()> {
 
 fn offline(
     command: &PersonCommand,
-    target: &Target,
+    target: &super::AdminTarget,
     id: &str,
     reason: &str,
 ) -> anyhow::Result<Value> {
