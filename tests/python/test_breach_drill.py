@@ -254,10 +254,13 @@ max_result_rows = 1000000
         small = [r for r in rows if r[-1] < K]
         assert not small, f"{dims}: combinations shared by fewer than {K} people: {small[:5]}"
 
+    # The write-ahead log, decoded record by record while the server still holds events in it.
+    wal = server.cli("debug", "wal")
+    assert wal.count("\n") > 0 and '"events"' in wal
     # Stop cleanly so that the log, segments and metadata are complete, then look at everything.
     server.stop()
     server.start()
-    texts = attacker_view(server, server.log)
+    texts = attacker_view(server, server.log) + [("privet debug wal", wal)]
     secrets = planted(people, orgs)
     leaks = []
     for where, text in texts:

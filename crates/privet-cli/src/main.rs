@@ -55,6 +55,9 @@ enum Command {
     /// Delete stored events.
     #[command(subcommand)]
     Events(commands::events::EventsCommand),
+    /// Look inside the data directory (read-only).
+    #[command(subcommand)]
+    Debug(commands::debug::DebugCommand),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Vault(command) => commands::vault::run(command),
         Command::Person(command) => commands::person::run(command),
         Command::Events(command) => commands::events::run(command),
+        Command::Debug(command) => commands::debug::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod config;
+pub mod debug;
 pub mod events;
 pub mod key;
 pub mod person;
