@@ -157,6 +157,11 @@ fn realistic_event(rng: &mut StdRng, people: u32, token: &str, now: f64, format:
     });
     if identified {
         properties["$user_id"] = json!(format!("user-{person}"));
+        // Some integrations put the person's email and name on events too; they go to the vault.
+        if rng.random_bool(0.1) {
+            properties["$email"] = json!(format!("person{person}@example.com"));
+            properties["$name"] = json!(format!("Person Number{person}"));
+        }
     }
     // Server-side senders forward the visitor's address and user agent instead of parsed fields.
     properties["ip"] = json!(format!(

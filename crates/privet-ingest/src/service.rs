@@ -225,17 +225,14 @@ impl IngestService {
         match records {
             Records::Events(events) => {
                 for record in events {
-                    let project = match self.project_for(
+                    let Some(project) = self.project_or_error(
                         endpoint,
                         auth,
-                        record.token.as_deref(),
-                        record.index,
-                    ) {
-                        Ok(p) => p,
-                        Err(e) => {
-                            errors.push(e.with_insert_id(record.event.insert_id.as_deref()));
-                            continue;
-                        }
+                        (record.token.as_deref(), record.index),
+                        record.event.insert_id.as_deref(),
+                        &mut errors,
+                    ) else {
+                        continue;
                     };
                     match self.pipeline.event(project, ctx, record.event, &session) {
                         Some(event) => batch_for(&mut batches, project).events.push(event),
@@ -248,17 +245,14 @@ impl IngestService {
             }
             Records::Profiles(updates) => {
                 for record in updates {
-                    let project = match self.project_for(
+                    let Some(project) = self.project_or_error(
                         endpoint,
                         auth,
-                        record.token.as_deref(),
-                        record.index,
-                    ) {
-                        Ok(p) => p,
-                        Err(e) => {
-                            errors.push(e);
-                            continue;
-                        }
+                        (record.token.as_deref(), record.index),
+                        None,
+                        &mut errors,
+                    ) else {
+                        continue;
                     };
                     match self.pipeline.profile(project, record.update, &session) {
                         Ok(update) => batch_for(&mut batches, project).profiles.push(update),
@@ -303,6 +297,20 @@ impl IngestService {
             .inc_by(result.accepted as u64);
         result.errors = errors;
         Ok(result)
+    }
+
+    /// The record's project, or `None` with the reason added to `errors`.
+    fn project_or_error(
+        &self,
+        endpoint: Endpoint,
+        auth: &Auth,
+        (token, index): (Option<&str>, usize),
+        insert_id: Option<&str>,
+        errors: &mut Vec<RecordError>,
+    ) -> Option<ProjectId> {
+        self.project_for(endpoint, auth, token, index)
+            .map_err(|e| errors.push(e.with_insert_id(insert_id)))
+            .ok()
     }
 
     fn project_for(

@@ -155,6 +155,7 @@ pub struct Pipeline {
     agents: UserAgents,
     names: ProjectNames,
     policies: RwLock<HashMap<ProjectId, Arc<Policy>>>,
+    known_cache: parking_lot::Mutex<HashMap<Pseudonym, KnownEntry>>,
     stats: PipelineStats,
 }
 
@@ -171,6 +172,7 @@ impl Pipeline {
             agents: UserAgents::default(),
             names,
             policies: RwLock::new(HashMap::new()),
+            known_cache: parking_lot::Mutex::new(HashMap::new()),
             stats: PipelineStats::default(),
         };
         compile(&pipeline.config.policy)?;
@@ -261,14 +263,14 @@ impl Pipeline {
         subjects.extend(group_pseudonyms(&w.props, cfg));
         let known = self.known(&subjects, personal.iter().chain(&applied.vaulted), vault);
         let scanner = &policy.scanner;
-        let mut redacted = scan_map(&mut w.props, scanner, known.as_ref());
+        let mut redacted = scan_map(&mut w.props, scanner, &known);
         for column in [
             &mut w.dims.utm_source,
             &mut w.dims.utm_medium,
             &mut w.dims.utm_campaign,
         ] {
             if let Some(text) = column
-                && let Some((clean, findings)) = scanner.redact(text, known.as_ref())
+                && let Some((clean, findings)) = scanner.redact(text, &known)
             {
                 *text = clean;
                 redacted += findings.len();
@@ -333,7 +335,7 @@ impl Pipeline {
                         subjects.extend(group_pseudonyms(&props, cfg));
                         let known =
                             self.known(&subjects, personal.iter().chain(&applied.vaulted), vault);
-                        let redacted = scan_map(&mut props, &policy.scanner, known.as_ref());
+                        let redacted = scan_map(&mut props, &policy.scanner, &known);
                         self.stats.spans_redacted.inc_by(redacted as u64);
                         props.extend(applied.settled);
                         Value::Object(props)
@@ -359,19 +361,48 @@ impl Pipeline {
         }
     }
 
-    /// The values to look for in free text: what the vault holds for the subjects, and what this record carried.
+    /// The values to look for in free text: what the vault holds for the subjects (one cached automaton per
+    /// subject, rebuilt only when the vault's values change), and what this record carried.
     fn known<'a>(
         &self,
         subjects: &[Pseudonym],
         carried: impl Iterator<Item = &'a String>,
         vault: &dyn IdentityVault,
-    ) -> Option<KnownValues> {
-        let held: Vec<Arc<[String]>> = subjects.iter().map(|s| vault.known_values(*s)).collect();
-        let mut values: Vec<&str> = carried.map(String::as_str).collect();
-        values.extend(held.iter().flat_map(|v| v.iter().map(String::as_str)));
-        KnownValues::new(values)
+    ) -> Vec<Arc<KnownValues>> {
+        let mut out: Vec<Arc<KnownValues>> = Vec::new();
+        for subject in subjects {
+            let values = vault.known_values(*subject);
+            if values.is_empty() {
+                continue;
+            }
+            let mut cache = self.known_cache.lock();
+            let automaton = match cache.get(subject) {
+                Some((cached, automaton)) if Arc::ptr_eq(cached, &values) => automaton.clone(),
+                _ => {
+                    let automaton =
+                        KnownValues::new(values.iter().map(String::as_str)).map(Arc::new);
+                    if cache.len() >= KNOWN_CACHE {
+                        cache.clear();
+                    }
+                    cache.insert(*subject, (values, automaton.clone()));
+                    automaton
+                }
+            };
+            out.extend(automaton);
+        }
+        let carried: Vec<&str> = carried.map(String::as_str).collect();
+        if !carried.is_empty() {
+            out.extend(KnownValues::new(carried).map(Arc::new));
+        }
+        out
     }
 }
+
+/// Subjects whose search automaton is cached.
+const KNOWN_CACHE: usize = 100_000;
+
+/// A subject's vault values and the automaton built from them.
+type KnownEntry = (Arc<[String]>, Option<Arc<KnownValues>>);
 
 fn compile(config: &PolicyConfig) -> Result<Policy, PipelineError> {
     let scanner = Scanner::new(&config.identifier_patterns).map_err(|e| {
@@ -404,7 +435,7 @@ fn group_pseudonyms<'a>(
 fn scan_map(
     props: &mut Map<String, Value>,
     scanner: &Scanner,
-    known: Option<&KnownValues>,
+    known: &[Arc<KnownValues>],
 ) -> usize {
     let mut count = 0;
     let renamed: Vec<(String, String)> = props
@@ -427,7 +458,7 @@ fn scan_map(
     count
 }
 
-fn scan_value(value: &mut Value, scanner: &Scanner, known: Option<&KnownValues>) -> usize {
+fn scan_value(value: &mut Value, scanner: &Scanner, known: &[Arc<KnownValues>]) -> usize {
     match value {
         Value::String(text) => match scanner.redact(text, known) {
             Some((clean, findings)) => {

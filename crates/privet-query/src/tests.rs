@@ -41,11 +41,16 @@ async fn store_with_events(dir: &std::path::Path) -> Store {
     store
 }
 
-#[tokio::test]
-async fn queries_see_their_project_only() {
+/// A store with events and an engine with default limits (the directory must outlive the store).
+async fn setup() -> (tempfile::TempDir, Store, QueryEngine) {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_events(dir.path()).await;
-    let engine = QueryEngine::new(QueryConfig::default());
+    (dir, store, QueryEngine::new(QueryConfig::default()))
+}
+
+#[tokio::test]
+async fn queries_see_their_project_only() {
+    let (_dir, store, engine) = setup().await;
     let result = engine
         .sql_result(
             store.version(),
@@ -71,9 +76,7 @@ async fn queries_see_their_project_only() {
 
 #[tokio::test]
 async fn json_properties_and_timestamps() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with_events(dir.path()).await;
-    let engine = QueryEngine::new(QueryConfig::default());
+    let (_dir, store, engine) = setup().await;
     let result = engine
         .sql_result(
             store.version(),
@@ -88,9 +91,7 @@ async fn json_properties_and_timestamps() {
 
 #[tokio::test]
 async fn json_functions_read_properties() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with_events(dir.path()).await;
-    let engine = QueryEngine::new(QueryConfig::default());
+    let (_dir, store, engine) = setup().await;
     let result = engine
         .sql_result(
             store.version(),
@@ -104,9 +105,7 @@ async fn json_functions_read_properties() {
 
 #[tokio::test]
 async fn writes_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with_events(dir.path()).await;
-    let engine = QueryEngine::new(QueryConfig::default());
+    let (_dir, store, engine) = setup().await;
     for sql in [
         "CREATE TABLE x AS SELECT 1",
         "INSERT INTO events SELECT * FROM events",
@@ -147,9 +146,7 @@ async fn results_are_truncated() {
 
 #[tokio::test]
 async fn schema_is_discoverable() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with_events(dir.path()).await;
-    let engine = QueryEngine::new(QueryConfig::default());
+    let (_dir, store, engine) = setup().await;
     let result = engine
         .sql_result(
             store.version(),

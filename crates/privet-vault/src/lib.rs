@@ -25,6 +25,8 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::hash::BuildHasher;
+
 use hashbrown::HashMap;
 use parking_lot::Mutex;
 use privet_model::{ProjectId, Pseudonym};
@@ -223,6 +225,8 @@ struct Inner {
     reader: Mutex<rusqlite::Connection>,
     state: Mutex<State>,
     anonymity: Anonymity,
+    /// Randomly keyed hasher for [`State::written`].
+    fingerprints: hashbrown::DefaultHashBuilder,
 }
 
 /// In-memory view: what is cached, and what is queued but not yet durable (so it is never looked up in SQLite).
@@ -237,6 +241,8 @@ struct State {
     data_keys: HashMap<i64, Key>,
     /// Known personal values (for the free-text scanner), per subject.
     known: HashMap<i64, Arc<[String]>>,
+    /// Fingerprints of (subject, field, value) written recently, so a repeated field is not written again.
+    written: hashbrown::HashSet<u64>,
 }
 
 const CACHE_LIMIT: usize = 2_000_000;
@@ -262,6 +268,7 @@ impl Vault {
                 reader: Mutex::new(reader),
                 state: Mutex::new(State::default()),
                 anonymity,
+                fingerprints: hashbrown::DefaultHashBuilder::default(),
             }),
         })
     }
@@ -369,6 +376,11 @@ impl Vault {
         value: &str,
         ticket: &mut Ticket,
     ) -> Result<()> {
+        // SDKs resend the same fields with every event: write a field only when it is new or changed.
+        let fingerprint = self.inner.fingerprints.hash_one((subject.0, name, value));
+        if self.inner.state.lock().written.contains(&fingerprint) {
+            return Ok(());
+        }
         let key = self.data_key(subject.0)?.ok_or(VaultError::Failed(
             "a field was stored for a subject the vault does not know".into(),
         ))?;
@@ -393,6 +405,11 @@ impl Vault {
             sealed,
             lookup,
         }));
+        let mut state = self.inner.state.lock();
+        if state.written.len() >= CACHE_LIMIT {
+            state.written.clear();
+        }
+        state.written.insert(fingerprint);
         Ok(())
     }
 

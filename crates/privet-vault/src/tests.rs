@@ -211,3 +211,30 @@ fn concurrent_first_sightings_agree() {
     assert!(seen.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(vault.counts().unwrap().0, 200);
 }
+
+#[test]
+fn a_repeated_field_is_written_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = open(dir.path(), &Key::random());
+    let p = pseudonym(&vault, IdKind::Person, "user-5");
+    let mut first = Ticket::default();
+    vault
+        .set_field(P, p, "$email", "five@example.com", &mut first)
+        .unwrap();
+    assert!(first > Ticket::default());
+    let mut again = Ticket::default();
+    vault
+        .set_field(P, p, "$email", "five@example.com", &mut again)
+        .unwrap();
+    assert_eq!(again, Ticket::default(), "nothing new to write");
+    let mut changed = Ticket::default();
+    vault
+        .set_field(P, p, "$email", "new@example.com", &mut changed)
+        .unwrap();
+    assert!(changed > first);
+    vault.sync_blocking(changed).unwrap();
+    assert_eq!(
+        vault.reveal(p).unwrap().unwrap().attributes,
+        vec![("$email".to_string(), "new@example.com".to_string())]
+    );
+}

@@ -10,6 +10,8 @@
 //! kinds that matched are searched again for their spans. Values the vault knows are found with one
 //! Aho-Corasick automaton built per event (usually over two or three values).
 
+use std::sync::Arc;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexSet};
 
@@ -116,12 +118,8 @@ impl Scanner {
     }
 
     /// Replaces every sensitive span of `text`; returns `None` when nothing was found (the common case, with no
-    /// allocation). `known` finds values the vault holds for this person (case-insensitively).
-    pub fn redact(
-        &self,
-        text: &str,
-        known: Option<&KnownValues>,
-    ) -> Option<(String, Vec<Finding>)> {
+    /// allocation). `known` finds values the vault holds for this person and organisation (case-insensitively).
+    pub fn redact(&self, text: &str, known: &[Arc<KnownValues>]) -> Option<(String, Vec<Finding>)> {
         let mut spans: Vec<Span> = Vec::new();
         if could_match(text) {
             for index in self.set.matches(text).iter() {
@@ -138,7 +136,7 @@ impl Scanner {
                 }
             }
         }
-        if let Some(known) = known {
+        for known in known {
             for m in known.automaton.find_iter(text) {
                 spans.push(Span {
                     start: m.start(),
@@ -170,7 +168,9 @@ impl Scanner {
     }
 }
 
-/// Values the vault holds for the people and organisations of one event, ready to be searched for.
+/// Values the vault holds for one person or organisation (or that one record carried), ready to be searched
+/// for. Built once per subject and cached by the pipeline: building an automaton on every event would cost
+/// more than the search.
 pub struct KnownValues {
     automaton: AhoCorasick,
 }
@@ -277,7 +277,7 @@ mod tests {
     fn scan(text: &str) -> String {
         let scanner = Scanner::new(&["(?:user|org)-[0-9a-f]{6,}".to_string()]).unwrap();
         scanner
-            .redact(text, None)
+            .redact(text, &[])
             .map_or_else(|| text.to_string(), |(out, _)| out)
     }
 
@@ -339,11 +339,12 @@ mod tests {
     #[test]
     fn finds_values_the_vault_knows() {
         let scanner = Scanner::new(&[]).unwrap();
-        let known = KnownValues::new(["Ada Lovelace", "Analytical Engines Ltd", "ab"]).unwrap();
+        let known =
+            Arc::new(KnownValues::new(["Ada Lovelace", "Analytical Engines Ltd", "ab"]).unwrap());
         let (out, findings) = scanner
             .redact(
                 "Ticket from ADA LOVELACE (lovelace) at analytical engines ltd",
-                Some(&known),
+                &[known],
             )
             .unwrap();
         assert_eq!(out, "Ticket from [personal] ([personal]) at [personal]");

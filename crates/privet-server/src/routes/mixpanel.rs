@@ -11,10 +11,9 @@ use privet_ingest::body::{self, Params, query_params};
 use privet_ingest::mixpanel::{self, events, profiles};
 use privet_ingest::service::{Auth, Endpoint};
 use privet_ingest::{IngestError, IngestResult};
-use privet_pipeline::EventContext;
 use serde_json::json;
 
-use super::{AppState, client_ip, read_body, wire};
+use super::{AppState, count_request_error, event_context, read_body, wire};
 use crate::app::App;
 use crate::respond;
 
@@ -228,29 +227,6 @@ async fn profiles_request(
     .await;
     count_request_error(app, endpoint, &result);
     (params, result)
-}
-
-fn event_context(
-    app: &App,
-    params: &Params,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-) -> EventContext {
-    EventContext {
-        project: None,
-        client_ip: params.ip.then(|| client_ip(app, peer, headers)),
-        user_agent: headers
-            .get(axum::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-    }
-}
-
-/// Whole-request failures are counted here; per-record ones by the ingestion service.
-fn count_request_error(app: &App, endpoint: Endpoint, result: &Result<IngestResult, IngestError>) {
-    if let Err(e) = result {
-        app.ingest.metrics().reject(endpoint.name(), e.reason, 1);
-    }
 }
 
 /// `/decide`: the legacy remote-settings call; nothing is enabled remotely.

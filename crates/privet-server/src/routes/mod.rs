@@ -16,7 +16,10 @@ use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
-use privet_ingest::{IngestError, WireRequest};
+use privet_ingest::body::Params;
+use privet_ingest::service::Endpoint;
+use privet_ingest::{IngestError, IngestResult, WireRequest};
+use privet_pipeline::EventContext;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 use crate::app::App;
@@ -146,4 +149,33 @@ pub fn client_ip(app: &App, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
         return forwarded;
     }
     peer_ip
+}
+
+/// What the pipeline needs to know about the request: the caller's address (only with `ip=1`, through
+/// trusted proxies) and its user agent.
+pub(crate) fn event_context(
+    app: &App,
+    params: &Params,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> EventContext {
+    EventContext {
+        project: None,
+        client_ip: params.ip.then(|| client_ip(app, peer, headers)),
+        user_agent: headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    }
+}
+
+/// Whole-request failures are counted here; per-record ones by the ingestion service.
+pub(crate) fn count_request_error(
+    app: &App,
+    endpoint: Endpoint,
+    result: &Result<IngestResult, IngestError>,
+) {
+    if let Err(e) = result {
+        app.ingest.metrics().reject(endpoint.name(), e.reason, 1);
+    }
 }

@@ -12,11 +12,10 @@ use privet_ingest::mixpanel;
 use privet_ingest::native;
 use privet_ingest::service::{Auth, Endpoint};
 use privet_ingest::{IngestError, IngestResult};
-use privet_pipeline::EventContext;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{AppState, read_body, wire};
+use super::{AppState, count_request_error, event_context, read_body, wire};
 use crate::respond;
 
 #[derive(Deserialize)]
@@ -27,7 +26,7 @@ pub struct NativeQuery {
 /// `POST /v1/events?project=NAME` with `Authorization: Bearer KEY`.
 pub async fn events(
     State(app): AppState,
-    ConnectInfo(_peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(named): Query<NativeQuery>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -56,13 +55,7 @@ pub async fn events(
         )?;
         let items = mixpanel::records(payload.data, app.config.ingest.max_batch)?;
         let (good, bad) = native::decode(items, &app.ingest.limits(), privet_model::time::now_us());
-        let ctx = EventContext {
-            user_agent: headers
-                .get(axum::http::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
-            ..Default::default()
-        };
+        let ctx = event_context(&app, &payload.params, peer, &headers);
         app.ingest
             .events(
                 Endpoint::Native,
@@ -74,13 +67,9 @@ pub async fn events(
             .await
     }
     .await;
+    count_request_error(&app, Endpoint::Native, &result);
     match result {
-        Err(e) => {
-            app.ingest
-                .metrics()
-                .reject(Endpoint::Native.name(), e.reason, 1);
-            respond::error(e.status, &e.message, e.field.as_deref())
-        }
+        Err(e) => respond::error(e.status, &e.message, e.field.as_deref()),
         Ok(r) => {
             let status = if r.accepted == 0 && !r.errors.is_empty() {
                 if r.only_token_errors() {
