@@ -58,6 +58,8 @@ enum Command {
     /// Look inside the data directory (read-only).
     #[command(subcommand)]
     Debug(commands::debug::DebugCommand),
+    /// Fill a data directory with a realistic demo dataset, sent through the real ingestion pipeline.
+    Demo(commands::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
         Command::Person(command) => commands::person::run(command),
         Command::Events(command) => commands::events::run(command),
         Command::Debug(command) => commands::debug::run(command),
+        Command::Demo(args) => commands::demo::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

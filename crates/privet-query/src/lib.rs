@@ -114,7 +114,8 @@ impl QueryEngine {
     }
 }
 
-fn classify(error: datafusion::error::DataFusionError) -> QueryError {
+/// Sorts a DataFusion error into the kinds callers answer differently.
+pub fn classify(error: datafusion::error::DataFusionError) -> QueryError {
     use datafusion::error::DataFusionError as E;
     let root = error.find_root();
     match root {

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use privet_analytics::Analytics;
 use privet_auth::{Control, Role};
 use privet_config::Config;
 use privet_ingest::IngestService;
@@ -44,6 +45,8 @@ pub enum AppError {
     Store(#[from] privet_store::StoreError),
     #[error(transparent)]
     Vault(#[from] privet_vault::VaultError),
+    #[error(transparent)]
+    Analytics(#[from] privet_analytics::AnalyticsError),
     #[error("the privacy configuration is not usable: {0}")]
     Privacy(String),
 }
@@ -58,6 +61,7 @@ pub struct App {
     pub pipeline: Arc<Pipeline>,
     pub ingest: Arc<IngestService>,
     pub query: Arc<QueryEngine>,
+    pub analytics: Arc<Analytics>,
     pub registry: Registry,
     pub http: HttpMetrics,
 }
@@ -124,6 +128,7 @@ impl App {
             config.ingest.clone(),
         ));
         let query = Arc::new(QueryEngine::new(config.query.clone()));
+        let analytics = Arc::new(Analytics::open(&data_dir)?);
         let mut registry = Registry::default();
         store.metrics().register(&mut registry);
         ingest.metrics().register(&mut registry);
@@ -140,6 +145,7 @@ impl App {
                 pipeline,
                 ingest,
                 query,
+                analytics,
                 registry,
                 http,
             },

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod debug;
+pub mod demo;
 pub mod events;
 pub mod key;
 pub mod person;

@@ -1,11 +1,11 @@
-//! `privet serve`.
+//! `privet serve`, with `--demo` filling an empty data directory with the demo dataset first.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use privet_server::App;
+use privet_server::{App, Bootstrap, KeyNotice};
 
 use crate::Common;
 
@@ -20,6 +20,12 @@ pub struct ServeArgs {
     /// [default: `privacy.geoip` from the configuration; without one, locations come only from clients].
     #[arg(long, env = "PRIVET_GEOIP")]
     geoip: Option<std::path::PathBuf>,
+    /// Before serving, fill a data directory that holds no events yet with the demo dataset (see `privet demo`).
+    #[arg(long)]
+    demo: bool,
+    /// How many demo events --demo loads.
+    #[arg(long, value_name = "N", default_value_t = privet_demo::DEFAULT_EVENTS, requires = "demo")]
+    demo_events: u64,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -31,6 +37,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.privacy.geoip = Some(geoip);
     }
     crate::logging::init(&config.log);
+    let demo = args.demo.then_some(args.demo_events);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("privet-http")
@@ -38,25 +45,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let listen = config.listen;
         let (app, bootstrap, key) = App::open_with_notice(config)?;
-        if key.created {
-            println!(
-                "Privet created the identity vault's master key in {}.\n\
-                 It is NOT in the data directory, on purpose: a copy of the data cannot be decrypted without it.\n\
-                 Back it up and move it to your secrets manager, then start Privet with PRIVET_MASTER_KEY_FILE=<path>\n\
-                 (or PRIVET_MASTER_KEY=<the key>). Losing it makes the vault unreadable; the analytics stay.\n",
-                key.source
-            );
-        }
-        if let Some(b) = bootstrap {
-            println!(
-                "Privet created the project `{}` on first start. These secrets are shown only now; Privet keeps only their hashes.\n\
-                 \n  project token (give it to your SDKs):   {}\n  admin API key (keep it secret):         {}\n",
-                b.project, b.token, b.admin_key
-            );
-        }
+        announce(&key, bootstrap.as_ref());
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}; is another server using it? Pick another with --listen"))?;
+        if let Some(events) = demo {
+            super::demo::fill_if_empty(&app, events).await?;
+        }
         let local = listener.local_addr()?;
         println!("Privet is listening on http://{local} (data in {})", app.data_dir.display());
         tracing::info!(address = %local, "listening");
@@ -76,6 +71,26 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// Shows, once, what the first start created: the vault's master key file and the project's secrets.
+pub fn announce(key: &KeyNotice, bootstrap: Option<&Bootstrap>) {
+    if key.created {
+        println!(
+            "Privet created the identity vault's master key in {}.\n\
+             It is NOT in the data directory, on purpose: a copy of the data cannot be decrypted without it.\n\
+             Back it up and move it to your secrets manager, then start Privet with PRIVET_MASTER_KEY_FILE=<path>\n\
+             (or PRIVET_MASTER_KEY=<the key>). Losing it makes the vault unreadable; the analytics stay.\n",
+            key.source
+        );
+    }
+    if let Some(b) = bootstrap {
+        println!(
+            "Privet created the project `{}` on first start. These secrets are shown only now; Privet keeps only their hashes.\n\
+             \n  project token (give it to your SDKs):   {}\n  admin API key (keep it secret):         {}\n",
+            b.project, b.token, b.admin_key
+        );
+    }
 }
 
 async fn shutdown_signal() {

@@ -23,15 +23,22 @@ pub struct SqlBody {
 
 #[derive(Deserialize)]
 pub struct ProjectQuery {
-    project: Option<String>,
+    pub project: Option<String>,
 }
 
-/// A failed API call: the HTTP status and the message.
-pub struct ApiError(u16, String, Option<&'static str>);
+/// A failed API call: the HTTP status, the message and the field at fault.
+pub struct ApiError(u16, String, Option<std::borrow::Cow<'static, str>>);
+
+impl ApiError {
+    /// An error whose field name is built at run time (`steps[1].event`).
+    pub fn owned(status: u16, message: String, field: Option<String>) -> ApiError {
+        ApiError(status, message, field.map(std::borrow::Cow::Owned))
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        respond::error(self.0, &self.1, self.2)
+        respond::error(self.0, &self.1, self.2.as_deref())
     }
 }
 
@@ -86,14 +93,14 @@ pub fn project_of(app: &App, key: &ApiKey, named: Option<&str>) -> Result<Projec
                 ApiError(
                     400,
                     "no such project; `privet project list` shows them".into(),
-                    Some("project"),
+                    Some("project".into()),
                 )
             })?;
         if !key.covers(project.id) {
             return Err(ApiError(
                 403,
                 "this key belongs to another project".into(),
-                Some("project"),
+                Some("project".into()),
             ));
         }
         return Ok(project.id);
@@ -106,7 +113,7 @@ pub fn project_of(app: &App, key: &ApiKey, named: Option<&str>) -> Result<Projec
         _ => Err(ApiError(
             400,
             "this key covers several projects; name one with `project`".into(),
-            Some("project"),
+            Some("project".into()),
         )),
     }
 }
@@ -123,13 +130,13 @@ pub async fn sql(
         ApiError(
             400,
             "the body must be JSON: {\"sql\": \"SELECT …\"}".into(),
-            Some("sql"),
+            Some("sql".into()),
         )
     })?;
     let sql = request
         .sql
         .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| ApiError(400, "`sql` is missing or empty".into(), Some("sql")))?;
+        .ok_or_else(|| ApiError(400, "`sql` is missing or empty".into(), Some("sql".into())))?;
     let project = project_of(
         &app,
         &key,
@@ -146,9 +153,9 @@ pub async fn sql(
     match result {
         Ok(result) => Ok(Json(result).into_response()),
         Err(error @ QueryError::ResourcesExhausted(_)) => {
-            Err(ApiError(400, error.to_string(), Some("sql")))
+            Err(ApiError(400, error.to_string(), Some("sql".into())))
         }
-        Err(error) => Err(ApiError(400, error.to_string(), Some("sql"))),
+        Err(error) => Err(ApiError(400, error.to_string(), Some("sql".into()))),
     }
 }
 
@@ -172,13 +179,13 @@ fn person_request(
         ApiError(
             400,
             "the body must be JSON: {\"id\": \"…\", \"reason\": \"…\"}".into(),
-            Some("id"),
+            Some("id".into()),
         )
     })?;
     let id = request
         .id
         .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| ApiError(400, "`id` is missing or empty".into(), Some("id")))?;
+        .ok_or_else(|| ApiError(400, "`id` is missing or empty".into(), Some("id".into())))?;
     let project = project_of(app, &key, request.project.as_deref())?;
     let reason = request
         .reason
@@ -188,7 +195,9 @@ fn person_request(
 
 fn privacy_error(error: crate::privacy::PrivacyError) -> ApiError {
     match error {
-        crate::privacy::PrivacyError::NotFound => ApiError(404, error.to_string(), Some("id")),
+        crate::privacy::PrivacyError::NotFound => {
+            ApiError(404, error.to_string(), Some("id".into()))
+        }
         other => ApiError(503, other.to_string(), None),
     }
 }
@@ -261,13 +270,13 @@ pub async fn delete_events(
             400,
             "the body must be JSON: {\"insert_ids\": [\"…\"]} or {\"from\": \"…\", \"to\": \"…\"}"
                 .into(),
-            Some("insert_ids"),
+            Some("insert_ids".into()),
         )
     })?;
     let project = project_of(&app, &key, request.project.as_deref())?;
     let time = |value: &serde_json::Value, field: &'static str| {
         privet_model::time::time_from_json(value)
-            .map_err(|e| ApiError(400, format!("`{field}` {e}"), Some(field)))
+            .map_err(|e| ApiError(400, format!("`{field}` {e}"), Some(field.into())))
     };
     let deletion = match (request.insert_ids, &request.from, &request.to) {
         (Some(ids), None, None) if !ids.is_empty() => privet_store::Deletion::InsertIds(ids),
@@ -277,7 +286,7 @@ pub async fn delete_events(
                 return Err(ApiError(
                     400,
                     "`from` must be before `to`".into(),
-                    Some("from"),
+                    Some("from".into()),
                 ));
             }
             privet_store::Deletion::TimeRange { from_us, to_us }
@@ -286,7 +295,7 @@ pub async fn delete_events(
             return Err(ApiError(
                 400,
                 "give either a non-empty `insert_ids` list, or both `from` and `to`".into(),
-                Some("insert_ids"),
+                Some("insert_ids".into()),
             ));
         }
     };

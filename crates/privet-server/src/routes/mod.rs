@@ -1,5 +1,6 @@
 //! The router: every route, the CORS policy of the ingestion routes, and request logging without payloads.
 
+mod analytics;
 mod api;
 mod mixpanel;
 mod native;
@@ -57,6 +58,32 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .merge(ingestion)
         .route("/api/sql", post(api::sql))
+        .route(
+            "/api/insights",
+            post(analytics::analysis::<privet_analytics::insights::InsightsRequest>),
+        )
+        .route(
+            "/api/funnels",
+            post(analytics::analysis::<privet_analytics::funnels::FunnelRequest>),
+        )
+        .route(
+            "/api/retention",
+            post(analytics::analysis::<privet_analytics::retention::RetentionRequest>),
+        )
+        .route(
+            "/api/flows",
+            post(analytics::analysis::<privet_analytics::flows::FlowRequest>),
+        )
+        .route(
+            "/api/cohorts",
+            get(analytics::list_cohorts).post(analytics::save_cohort),
+        )
+        .route(
+            "/api/cohorts/{name}",
+            axum::routing::delete(analytics::delete_cohort),
+        )
+        .route("/api/people/{person_id}", get(analytics::person))
+        .route("/api/groups/{group_key}/{group_id}", get(analytics::group))
         .route("/api/privacy/erase", post(api::erase))
         .route("/api/privacy/anonymize", post(api::anonymize))
         .route("/api/privacy/export", post(api::export))

@@ -1,0 +1,533 @@
+//! Funnels: how many actors (people, or organisations) go through ordered steps within a conversion window.
+//!
+//! The operator is ClickHouse's `windowFunnel` done per actor over a sorted timeline ([`crate::timeline`]): for
+//! each event, in time order, the steps it matches are tried from the last to the first; step 1 starts a chain,
+//! step k+1 extends the chain that reached step k if it is still inside the window. Keeping, per level, the most
+//! recent chain maximises the time left, so one pass finds the longest chain: O(events × steps), no joins, no
+//! window functions (PostHog moved its funnels off SQL window functions for exactly that reason).
+//!
+//! Chains also carry what the rest of the question needs: the step times (time to convert), the breakdown value
+//! of the chain's first step, the held-constant value, and whether an exclusion event fell between two steps.
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::{Expr, col, lit, when};
+use hashbrown::HashMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Scope;
+use crate::error::{AnalyticsError, Result};
+use crate::insights::{OTHER, quantile};
+use crate::property::{Filter, FilterSpec, Property, Table, parse_filters};
+use crate::scan::{Interner, fold, ints, opt, times};
+use crate::time::{Range, parse_window};
+use crate::timeline::{Row, for_each_actor};
+
+const MAX_STEPS: usize = 16;
+const MAX_EXCLUSIONS: usize = 8;
+
+/// `POST /api/funnels`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunnelRequest {
+    #[serde(default)]
+    pub steps: Vec<StepSpec>,
+    pub window: Option<Value>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub filters: Vec<FilterSpec>,
+    pub breakdown: Option<String>,
+    pub limit: Option<usize>,
+    #[serde(default)]
+    pub exclusions: Vec<ExclusionSpec>,
+    #[serde(default)]
+    pub hold_constant: Vec<String>,
+    pub count_by: Option<String>,
+    pub project: Option<String>,
+}
+
+/// One step: an event, optionally narrowed by filters.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    pub event: Option<String>,
+    #[serde(default)]
+    pub filters: Vec<FilterSpec>,
+}
+
+/// An event that disqualifies an actor when it happens between two steps (numbered from 1).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExclusionSpec {
+    pub event: Option<String>,
+    pub from_step: Option<usize>,
+    pub to_step: Option<usize>,
+    #[serde(default)]
+    pub filters: Vec<FilterSpec>,
+}
+
+/// The answer.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FunnelResult {
+    pub steps: Vec<StepResult>,
+    pub breakdown: Vec<BreakdownResult>,
+}
+
+/// One step's figures.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StepResult {
+    pub event: String,
+    pub count: u64,
+    pub conversion: f64,
+    pub step_conversion: f64,
+    pub median_seconds: Option<f64>,
+    pub p90_seconds: Option<f64>,
+}
+
+/// The funnel of one breakdown value.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct BreakdownResult {
+    pub value: Option<String>,
+    pub steps: Vec<StepResult>,
+}
+
+/// A parsed, checked funnel.
+struct Plan {
+    steps: Vec<(String, Vec<Filter>)>,
+    exclusions: Vec<(String, Vec<Filter>, usize, usize)>,
+    window: i64,
+    range: Range,
+    filters: Vec<Filter>,
+    breakdown: Option<String>,
+    limit: usize,
+    hold: Vec<Property>,
+    actor: Option<Property>,
+}
+
+fn plan(scope: &Scope<'_>, request: &FunnelRequest) -> Result<Plan> {
+    if request.steps.is_empty() {
+        return Err(AnalyticsError::invalid(
+            "steps",
+            "a funnel needs at least one step",
+        ));
+    }
+    if request.steps.len() > MAX_STEPS {
+        return Err(AnalyticsError::invalid(
+            "steps",
+            format!("at most {MAX_STEPS} steps"),
+        ));
+    }
+    let steps = request
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let event = event_name(step.event.as_deref(), &format!("steps[{i}].event"))?;
+            let filters =
+                parse_filters(&step.filters, Table::Events, &format!("steps[{i}].filters"))?;
+            Ok((event, filters))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if request.exclusions.len() > MAX_EXCLUSIONS {
+        return Err(AnalyticsError::invalid(
+            "exclusions",
+            format!("at most {MAX_EXCLUSIONS} exclusions"),
+        ));
+    }
+    let exclusions = request
+        .exclusions
+        .iter()
+        .enumerate()
+        .map(|(i, ex)| {
+            let field = |name: &str| format!("exclusions[{i}].{name}");
+            let event = event_name(ex.event.as_deref(), &field("event"))?;
+            let from = ex.from_step.unwrap_or(1);
+            let to = ex.to_step.unwrap_or(steps.len());
+            if from < 1 || from > steps.len() {
+                return Err(AnalyticsError::invalid(
+                    field("from_step"),
+                    format!("a step number from 1 to {}", steps.len()),
+                ));
+            }
+            if to <= from || to > steps.len() {
+                return Err(AnalyticsError::invalid(
+                    field("to_step"),
+                    format!("a step number after from_step, at most {}", steps.len()),
+                ));
+            }
+            let filters = parse_filters(&ex.filters, Table::Events, &field("filters"))?;
+            Ok((event, filters, from, to))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let window = parse_window(
+        request
+            .window
+            .as_ref()
+            .unwrap_or(&Value::String("1d".into())),
+        "window",
+    )?;
+    let range = Range::parse(
+        request.from.as_deref(),
+        request.to.as_deref(),
+        request.timezone.as_deref(),
+        scope.now_us,
+    )?;
+    let limit = request.limit.unwrap_or(10);
+    if limit == 0 {
+        return Err(AnalyticsError::invalid(
+            "limit",
+            "the limit must be at least 1",
+        ));
+    }
+    let hold = request
+        .hold_constant
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Property::parse(name, Table::Events, &format!("hold_constant[{i}]")))
+        .collect::<Result<Vec<_>>>()?;
+    let actor = match request.count_by.as_deref() {
+        None | Some("person") | Some("person_id") => None,
+        Some(key) => Some(Property::parse(key, Table::Events, "count_by")?),
+    };
+    Ok(Plan {
+        steps,
+        exclusions,
+        window,
+        range,
+        filters: parse_filters(&request.filters, Table::Events, "filters")?,
+        breakdown: request.breakdown.clone(),
+        limit,
+        hold,
+        actor,
+    })
+}
+
+fn event_name(event: Option<&str>, field: &str) -> Result<String> {
+    match event.map(str::trim) {
+        Some(name) if !name.is_empty() => Ok(name.to_string()),
+        _ => Err(AnalyticsError::invalid(field, "name an event")),
+    }
+}
+
+/// A chain of steps in progress.
+#[derive(Clone, Copy, Debug)]
+struct Chain {
+    times: [i64; MAX_STEPS],
+    key: u32,
+    hold: u32,
+    excluded: bool,
+}
+
+/// Per breakdown value: how many actors reached each level, and their times to convert.
+#[derive(Default)]
+struct Tally {
+    reached: Vec<u64>,
+    durations: Vec<Vec<f64>>,
+}
+
+impl Tally {
+    fn new(steps: usize) -> Tally {
+        Tally {
+            reached: vec![0; steps],
+            durations: vec![Vec::new(); steps],
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        for (a, b) in self.reached.iter_mut().zip(other.reached) {
+            *a += b;
+        }
+        for (a, b) in self.durations.iter_mut().zip(other.durations) {
+            a.extend(b);
+        }
+    }
+}
+
+/// Runs a funnel query.
+pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelResult> {
+    let plan = plan(scope, request)?;
+    let n = plan.steps.len();
+    let mut df = scope
+        .events(
+            Some(plan.range.start),
+            Some(plan.range.end.saturating_add(plan.window)),
+            &plan.filters,
+        )
+        .await?;
+    let mut names: Vec<Expr> = plan.steps.iter().map(|(e, _)| lit(e.as_str())).collect();
+    names.extend(plan.exclusions.iter().map(|(e, ..)| lit(e.as_str())));
+    df = df.filter(col("event").in_list(names, false))?;
+
+    // One bit per step (0..16) and per exclusion (16..24) that the event matches.
+    let mut mask: Option<Expr> = None;
+    let conditions = plan
+        .steps
+        .iter()
+        .map(|(e, f)| (e, f, 0))
+        .chain(plan.exclusions.iter().map(|(e, f, ..)| (e, f, MAX_STEPS)));
+    for (i, (event, filters, offset)) in conditions.enumerate() {
+        let bit = if offset == 0 { i } else { i - n + MAX_STEPS };
+        let mut condition = col("event").eq(lit(event.as_str()));
+        for expr in scope.filter_exprs(filters).await? {
+            condition = condition.and(expr);
+        }
+        let term = when(condition, lit(1i64 << bit)).otherwise(lit(0i64))?;
+        mask = Some(match mask {
+            None => term,
+            Some(m) => m + term,
+        });
+    }
+    let actor = match &plan.actor {
+        None => col("person_id"),
+        Some(property) => property.id(),
+    };
+    let breakdown = match &plan.breakdown {
+        Some(name) => scope.breakdown_expr(name, "breakdown").await?,
+        None => lit(datafusion::common::ScalarValue::Utf8(None)),
+    };
+    let hold = if plan.hold.is_empty() {
+        lit(datafusion::common::ScalarValue::Utf8(None))
+    } else {
+        let parts: Vec<Expr> = plan
+            .hold
+            .iter()
+            .map(|p| datafusion::functions::expr_fn::coalesce(vec![p.text(), lit("\u{0}")]))
+            .collect();
+        datafusion::functions::string::expr_fn::concat_ws(lit("\u{1f}"), parts)
+    };
+    let df = df.select(vec![
+        col("time"),
+        actor.alias("actor"),
+        mask.expect("at least one step").alias("mask"),
+        breakdown.alias("key"),
+        hold.alias("hold"),
+    ])?;
+
+    let keys = Arc::new(Interner::default());
+    let holds = Arc::new(Interner::default());
+    let (k, h) = (keys.clone(), holds.clone());
+    let parts = fold(df, Vec::<Row>::new, move |rows, batch| {
+        let time = times(batch, 0);
+        let actor = ints(batch, 1);
+        let mask = ints(batch, 2);
+        let key = k.codes(batch.column(3));
+        let hold = h.codes(batch.column(4));
+        for i in 0..batch.num_rows() {
+            let (Some(actor), Some(mask)) = (opt(actor, i), opt(mask, i)) else {
+                continue;
+            };
+            if mask == 0 {
+                continue;
+            }
+            rows.push(Row {
+                actor,
+                time: time[i],
+                // Same-time events count in step order; exclusions after steps.
+                order: (mask as u32).trailing_zeros(),
+                code: mask as u32,
+                key: key[i],
+                extra: hold[i],
+            });
+        }
+        Ok(())
+    })
+    .await?;
+
+    let window = plan.window;
+    let (start, end) = (plan.range.start, plan.range.end);
+    let exclusions: Vec<(u32, usize, usize)> = plan
+        .exclusions
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, from, to))| (1u32 << (MAX_STEPS + i), *from, *to))
+        .collect();
+    let holding = !plan.hold.is_empty();
+    let states = for_each_actor(parts, HashMap::<u32, Tally>::new, |tallies, rows| {
+        if let Some((level, chain)) = walk(rows, n, window, start, end, &exclusions, holding) {
+            let tally = tallies.entry(chain.key).or_insert_with(|| Tally::new(n));
+            for step in 0..level {
+                tally.reached[step] += 1;
+                if step > 0 {
+                    tally.durations[step].push((chain.times[step] - chain.times[0]) as f64 / 1e6);
+                }
+            }
+        }
+    });
+    let mut tallies: HashMap<u32, Tally> = HashMap::new();
+    for state in states {
+        for (key, tally) in state {
+            match tallies.get_mut(&key) {
+                Some(existing) => existing.merge(tally),
+                None => {
+                    tallies.insert(key, tally);
+                }
+            }
+        }
+    }
+
+    let step_names: Vec<String> = plan.steps.iter().map(|(e, _)| e.clone()).collect();
+    let mut overall = Tally::new(n);
+    for tally in tallies.values() {
+        overall.merge(Tally {
+            reached: tally.reached.clone(),
+            durations: tally.durations.clone(),
+        });
+    }
+    if overall.reached[0] == 0 {
+        let fields: Vec<String> = (0..n).map(|i| format!("steps[{i}].event")).collect();
+        let missing: Vec<(&str, String)> =
+            step_names.iter().map(String::as_str).zip(fields).collect();
+        scope.ensure_events_exist(&missing).await?;
+    }
+    let mut breakdown = Vec::new();
+    if plan.breakdown.is_some() {
+        let values = keys.values();
+        let text = |code: u32| values.get(code as usize).cloned().flatten();
+        let mut ranked: Vec<(u32, Tally)> = tallies.into_iter().collect();
+        ranked.sort_by(|(a, ta), (b, tb)| {
+            tb.reached[0]
+                .cmp(&ta.reached[0])
+                .then_with(|| text(*a).cmp(&text(*b)))
+        });
+        let mut other: Option<Tally> = None;
+        for (i, (key, tally)) in ranked.into_iter().enumerate() {
+            if i < plan.limit {
+                breakdown.push(BreakdownResult {
+                    value: text(key),
+                    steps: figures(&step_names, tally),
+                });
+            } else {
+                other.get_or_insert_with(|| Tally::new(n)).merge(tally);
+            }
+        }
+        if let Some(other) = other {
+            breakdown.push(BreakdownResult {
+                value: Some(OTHER.to_string()),
+                steps: figures(&step_names, other),
+            });
+        }
+    }
+    Ok(FunnelResult {
+        steps: figures(&step_names, overall),
+        breakdown,
+    })
+}
+
+/// One actor's longest chain: its level (steps reached) and the chain that first reached it.
+fn walk(
+    rows: &[Row],
+    n: usize,
+    window: i64,
+    start: i64,
+    end: i64,
+    exclusions: &[(u32, usize, usize)],
+    holding: bool,
+) -> Option<(usize, Chain)> {
+    let mut levels: [Option<Chain>; MAX_STEPS] = [None; MAX_STEPS];
+    let mut best: Option<(usize, Chain)> = None;
+    for row in rows {
+        for &(bit, from, to) in exclusions {
+            if row.code & bit == 0 {
+                continue;
+            }
+            // Chains that reached step `from` but not yet step `to`, still inside their window.
+            for level in (from - 1)..(to - 1) {
+                if let Some(chain) = &mut levels[level]
+                    && row.time <= chain.times[0] + window
+                {
+                    chain.excluded = true;
+                    // The best chain so far may be this very chain, stopped at this level.
+                    if let Some((l, b)) = &mut best
+                        && *l == level + 1
+                        && b.times[0] == chain.times[0]
+                    {
+                        b.excluded = true;
+                    }
+                }
+            }
+        }
+        for step in (0..n).rev() {
+            if row.code & (1 << step) == 0 {
+                continue;
+            }
+            let reached = if step == 0 {
+                if row.time < start || row.time >= end {
+                    continue;
+                }
+                let mut times = [0; MAX_STEPS];
+                times[0] = row.time;
+                Chain {
+                    times,
+                    key: row.key,
+                    hold: row.extra,
+                    excluded: false,
+                }
+            } else {
+                let Some(previous) = levels[step - 1] else {
+                    continue;
+                };
+                if row.time > previous.times[0] + window || (holding && row.extra != previous.hold)
+                {
+                    continue;
+                }
+                let mut chain = previous;
+                chain.times[step] = row.time;
+                chain
+            };
+            levels[step] = Some(reached);
+            let level = step + 1;
+            let better = match &best {
+                None => true,
+                Some((l, b)) => level > *l || (level == *l && b.excluded && !reached.excluded),
+            };
+            if better {
+                best = Some((level, reached));
+            }
+        }
+    }
+    // An actor whose chain was interrupted by an exclusion event is left out of the funnel.
+    best.filter(|(_, chain)| !chain.excluded)
+}
+
+fn figures(names: &[String], mut tally: Tally) -> Vec<StepResult> {
+    let first = tally.reached.first().copied().unwrap_or(0);
+    let mut previous = first;
+    let mut out = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let count = tally.reached[i];
+        let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let durations = &mut tally.durations[i];
+        let (median, p90) = if i == 0 || durations.is_empty() {
+            (None, None)
+        } else {
+            (
+                Some(quantile(durations, 0.5)),
+                Some(quantile(durations, 0.9)),
+            )
+        };
+        out.push(StepResult {
+            event: name.clone(),
+            count,
+            conversion: if i == 0 {
+                ratio(count, count)
+            } else {
+                ratio(count, first)
+            },
+            step_conversion: if i == 0 {
+                ratio(count, count)
+            } else {
+                ratio(count, previous)
+            },
+            median_seconds: median,
+            p90_seconds: p90,
+        });
+        previous = count;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
