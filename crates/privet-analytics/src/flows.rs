@@ -1,12 +1,14 @@
 //! Flows: what people do right after (or right before) an event, as a Sankey-ready list of nodes and edges.
 //!
-//! Each person's timeline ([`crate::timeline`]) is cut at their first occurrence of the anchor event in the range;
-//! the next (previous) `steps` events form their path. Paths are counted once per distinct path, then folded
+//! Each person's first occurrence of the anchor event in the range is found first; then one pass over their
+//! events keeps, per person, the `steps` events nearest after (before) it, which form their path. No sort of
+//! the whole range is needed. Paths are counted once per distinct path, then folded
 //! into per-step nodes (events beyond the top `limit` at a step become `$other`) and the edges between them.
 
 use std::sync::Arc;
 
-use datafusion::logical_expr::col;
+use datafusion::functions_aggregate::expr_fn::min;
+use datafusion::logical_expr::{col, lit};
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +18,6 @@ use crate::insights::OTHER;
 use crate::property::{FilterSpec, Table, parse_filters};
 use crate::scan::{Interner, fold, ints, opt, times};
 use crate::time::Range;
-use crate::timeline::{Row, for_each_actor};
 
 const MAX_STEPS: usize = 10;
 
@@ -61,6 +62,19 @@ pub struct FlowEdge {
     pub count: u64,
 }
 
+/// Keeps the `k` nearest events (by distance from the anchor), and any tied with the k-th, so that ties can be
+/// broken by name once all partitions are in.
+fn keep_nearest(nearest: &mut Vec<(i64, u32)>, candidate: (i64, u32), k: usize) {
+    if nearest.len() >= k && candidate.0 > nearest[k - 1].0 {
+        return;
+    }
+    let at = nearest.partition_point(|c| c.0 <= candidate.0);
+    nearest.insert(at, candidate);
+    while nearest.len() > k && nearest[nearest.len() - 1].0 > nearest[k - 1].0 {
+        nearest.pop();
+    }
+}
+
 /// Runs a flows query.
 pub async fn run(scope: &Scope<'_>, request: &FlowRequest) -> Result<FlowResult> {
     let anchor = match request.event.as_deref().map(str::trim) {
@@ -103,67 +117,81 @@ pub async fn run(scope: &Scope<'_>, request: &FlowRequest) -> Result<FlowResult>
         scope.now_us,
     )?;
     let filters = parse_filters(&request.filters, Table::Events, "filters")?;
+    // Phase 1: each person's first anchor event in the range.
+    let anchors = scope
+        .events(Some(range.start), Some(range.end), &filters)
+        .await?
+        .filter(col("event").eq(lit(anchor.as_str())))?
+        .aggregate(vec![col("person_id")], vec![min(col("time")).alias("at")])?;
+    let mut first: HashMap<i64, (usize, i64)> = HashMap::new();
+    for batch in anchors.collect().await? {
+        let person = ints(&batch, 0);
+        let at = times(&batch, 1);
+        for (i, at) in at.iter().enumerate() {
+            if let Some(p) = opt(person, i) {
+                let slot = first.len();
+                first.insert(p, (slot, *at));
+            }
+        }
+    }
+    let people = first.len();
+
+    // Phase 2: every event of those people in the range; each keeps its nearest `steps` events past the anchor.
     let df = scope
         .events(Some(range.start), Some(range.end), &filters)
         .await?
         .select(vec![col("time"), col("person_id"), col("event")])?;
     let names = Arc::new(Interner::with(std::slice::from_ref(&anchor)));
-    let n = names.clone();
-    let mut parts = fold(df, Vec::<Row>::new, move |rows, batch| {
-        let time = times(batch, 0);
-        let person = ints(batch, 1);
-        let event = n.codes(batch.column(2));
-        for i in 0..batch.num_rows() {
-            if let Some(actor) = opt(person, i) {
-                rows.push(Row {
-                    actor,
-                    time: time[i],
-                    code: event[i],
-                    ..Default::default()
-                });
+    let shared = Arc::new(first);
+    let (n, f) = (names.clone(), shared.clone());
+    let parts = fold(
+        df,
+        move || vec![Vec::<(i64, u32)>::new(); people],
+        move |nearest, batch| {
+            let time = times(batch, 0);
+            let person = ints(batch, 1);
+            let event = n.codes(batch.column(2));
+            let mut last: Option<(i64, Option<(usize, i64)>)> = None;
+            for i in 0..batch.num_rows() {
+                let Some(p) = opt(person, i) else { continue };
+                let found = match last {
+                    Some((cached, found)) if cached == p => found,
+                    _ => {
+                        let found = f.get(&p).copied();
+                        last = Some((p, found));
+                        found
+                    }
+                };
+                let Some((slot, at)) = found else { continue };
+                let t = time[i];
+                let distance = if after { t - at } else { at - t };
+                if distance > 0 {
+                    keep_nearest(&mut nearest[slot], (distance, event[i]), steps);
+                }
             }
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .await?;
     // Events at the same instant are ordered by name, so answers do not depend on scan order.
     let names = names.values();
-    let mut by_name: Vec<usize> = (0..names.len()).collect();
-    by_name.sort_by(|a, b| names[*a].cmp(&names[*b]));
-    let mut rank = vec![0u32; names.len()];
-    for (r, code) in by_name.into_iter().enumerate() {
-        rank[code] = r as u32;
-    }
-    for part in &mut parts {
-        for row in part.iter_mut() {
-            row.order = rank[row.code as usize];
-        }
-    }
-
-    const ANCHOR: u32 = 1;
-    let states = for_each_actor(parts, HashMap::<Vec<u32>, u64>::new, |paths, rows| {
-        let Some(at) = rows.iter().position(|r| r.code == ANCHOR) else {
-            return;
-        };
-        let path: Vec<u32> = if after {
-            rows[at + 1..].iter().take(steps).map(|r| r.code).collect()
-        } else {
-            rows[..at]
-                .iter()
-                .rev()
-                .take(steps)
-                .map(|r| r.code)
-                .collect()
-        };
-        *paths.entry(path).or_default() += 1;
-    });
+    let name = |code: u32| names[code as usize].clone().unwrap_or_default();
     let mut paths: HashMap<Vec<u32>, u64> = HashMap::new();
-    for state in states {
-        for (path, count) in state {
-            *paths.entry(path).or_default() += count;
+    for slot in 0..people {
+        let mut candidates: Vec<(i64, u32)> = Vec::new();
+        for part in &parts {
+            candidates.extend_from_slice(&part[slot]);
         }
+        candidates.sort_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                let (x, y) = (name(a.1), name(b.1));
+                if after { x.cmp(&y) } else { y.cmp(&x) }
+            })
+        });
+        let path: Vec<u32> = candidates.iter().take(steps).map(|c| c.1).collect();
+        *paths.entry(path).or_default() += 1;
     }
-    let people: u64 = paths.values().sum();
+    const ANCHOR: u32 = 1;
     if people == 0 {
         scope
             .ensure_events_exist(&[(anchor.as_str(), "event".to_string())])
@@ -171,7 +199,6 @@ pub async fn run(scope: &Scope<'_>, request: &FlowRequest) -> Result<FlowResult>
     }
 
     // The top `limit` events at each step; the rest are `$other`.
-    let name = |code: u32| names[code as usize].clone().unwrap_or_default();
     let mut kept: Vec<hashbrown::HashSet<u32>> = Vec::with_capacity(steps);
     for step in 1..=steps {
         let mut counts: HashMap<u32, u64> = HashMap::new();

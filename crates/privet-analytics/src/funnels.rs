@@ -6,8 +6,9 @@
 //! recent chain maximises the time left, so one pass finds the longest chain: O(events × steps), no joins, no
 //! window functions (PostHog moved its funnels off SQL window functions for exactly that reason).
 //!
-//! Chains also carry what the rest of the question needs: the step times (time to convert), the breakdown value
-//! of the chain's first step, the held-constant value, and whether an exclusion event fell between two steps.
+//! A second, short pass picks the chain reported for the actor: the earliest step-1 event that reaches the actor's
+//! level, with each later step the earliest match. Its step times (time to convert), breakdown value and
+//! exclusion events are the actor's.
 
 use std::sync::Arc;
 
@@ -212,13 +213,11 @@ fn event_name(event: Option<&str>, field: &str) -> Result<String> {
     }
 }
 
-/// A chain of steps in progress.
+/// The chain reported for an actor: its step times and the breakdown value of its first step.
 #[derive(Clone, Copy, Debug)]
 struct Chain {
     times: [i64; MAX_STEPS],
     key: u32,
-    hold: u32,
-    excluded: bool,
 }
 
 /// Per breakdown value: how many actors reached each level, and their times to convert.
@@ -416,7 +415,12 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
     })
 }
 
-/// One actor's longest chain: its level (steps reached) and the chain that first reached it.
+/// One actor's funnel: its level (steps reached) and the chain reported for it.
+///
+/// The level is found in one pass, `windowFunnel`-style: per level, the most recent chain reaching it (the one
+/// with the most time left). The reported chain is then the earliest step-1 event that reaches that level, each
+/// later step being the earliest matching event after the previous one; its breakdown value, step times and
+/// exclusions are the actor's. Adding a step to a funnel therefore never changes the earlier steps' times.
 fn walk(
     rows: &[Row],
     n: usize,
@@ -426,70 +430,74 @@ fn walk(
     exclusions: &[(u32, usize, usize)],
     holding: bool,
 ) -> Option<(usize, Chain)> {
-    let mut levels: [Option<Chain>; MAX_STEPS] = [None; MAX_STEPS];
-    let mut best: Option<(usize, Chain)> = None;
+    let starts = |row: &Row| row.code & 1 != 0 && row.time >= start && row.time < end;
+    // Pass 1: the level. `levels[k]` is (step-1 time, held value) of the latest chain that reached step k+1.
+    let mut levels: [Option<(i64, u32)>; MAX_STEPS] = [None; MAX_STEPS];
+    let mut level = 0;
     for row in rows {
-        for &(bit, from, to) in exclusions {
-            if row.code & bit == 0 {
-                continue;
-            }
-            // Chains that reached step `from` but not yet step `to`, still inside their window.
-            for level in (from - 1)..(to - 1) {
-                if let Some(chain) = &mut levels[level]
-                    && row.time <= chain.times[0] + window
-                {
-                    chain.excluded = true;
-                    // The best chain so far may be this very chain, stopped at this level.
-                    if let Some((l, b)) = &mut best
-                        && *l == level + 1
-                        && b.times[0] == chain.times[0]
-                    {
-                        b.excluded = true;
-                    }
-                }
-            }
-        }
         for step in (0..n).rev() {
             if row.code & (1 << step) == 0 {
                 continue;
             }
             let reached = if step == 0 {
-                if row.time < start || row.time >= end {
+                if !starts(row) {
                     continue;
                 }
-                let mut times = [0; MAX_STEPS];
-                times[0] = row.time;
-                Chain {
-                    times,
-                    key: row.key,
-                    hold: row.extra,
-                    excluded: false,
-                }
+                (row.time, row.extra)
             } else {
-                let Some(previous) = levels[step - 1] else {
+                let Some((first, hold)) = levels[step - 1] else {
                     continue;
                 };
-                if row.time > previous.times[0] + window || (holding && row.extra != previous.hold)
-                {
+                if row.time > first + window || (holding && row.extra != hold) {
                     continue;
                 }
-                let mut chain = previous;
-                chain.times[step] = row.time;
-                chain
+                (first, hold)
             };
             levels[step] = Some(reached);
-            let level = step + 1;
-            let better = match &best {
-                None => true,
-                Some((l, b)) => level > *l || (level == *l && b.excluded && !reached.excluded),
-            };
-            if better {
-                best = Some((level, reached));
-            }
+            level = level.max(step + 1);
         }
     }
-    // An actor whose chain was interrupted by an exclusion event is left out of the funnel.
-    best.filter(|(_, chain)| !chain.excluded)
+    if level == 0 {
+        return None;
+    }
+    // Pass 2: the earliest start reaching that level, walked greedily.
+    for (i, first) in rows.iter().enumerate().filter(|(_, r)| starts(r)) {
+        let mut times = [0; MAX_STEPS];
+        times[0] = first.time;
+        let mut reached = 1;
+        for row in &rows[i + 1..] {
+            if reached == level || row.time > first.time + window {
+                break;
+            }
+            if row.code & (1 << reached) != 0 && (!holding || row.extra == first.extra) {
+                times[reached] = row.time;
+                reached += 1;
+            }
+        }
+        if reached < level {
+            continue;
+        }
+        let chain = Chain {
+            times,
+            key: first.key,
+        };
+        // An exclusion event strictly between the chain's `from` and `to` steps (up to the end of the window
+        // when it stopped before `to`) leaves the actor out of the funnel.
+        let excluded = exclusions.iter().any(|&(bit, from, to)| {
+            from <= level && {
+                let after = times[from - 1];
+                let before = if to <= level {
+                    times[to - 1]
+                } else {
+                    first.time + window + 1
+                };
+                rows.iter()
+                    .any(|r| r.code & bit != 0 && r.time > after && r.time < before)
+            }
+        });
+        return (!excluded).then_some((level, chain));
+    }
+    None
 }
 
 fn figures(names: &[String], mut tally: Tally) -> Vec<StepResult> {

@@ -212,6 +212,34 @@ pub fn quantile(values: &mut [f64], q: f64) -> f64 {
 
 type Key = (u32, u32, u32, u32);
 
+/// One partition's accumulators. Consecutive rows usually share their cell (segments are per day and sorted by
+/// person), so the last cell is remembered and the hash map is consulted only when the key changes.
+#[derive(Default)]
+struct Cells {
+    index: HashMap<Key, usize>,
+    accs: Vec<(Key, Acc)>,
+    last: Option<(Key, usize)>,
+}
+
+impl Cells {
+    #[inline]
+    fn get(&mut self, key: Key) -> &mut Acc {
+        let slot = match self.last {
+            Some((last, slot)) if last == key => slot,
+            _ => {
+                let next = self.accs.len();
+                let slot = *self.index.entry(key).or_insert(next);
+                if slot == next {
+                    self.accs.push((key, Acc::default()));
+                }
+                self.last = Some((key, slot));
+                slot
+            }
+        };
+        &mut self.accs[slot].1
+    }
+}
+
 /// Runs an insights query.
 pub async fn run(scope: &Scope<'_>, request: &InsightsRequest) -> Result<InsightsResult> {
     let measure = Measure::parse(request.measure.as_deref().unwrap_or("total"))?;
@@ -264,7 +292,17 @@ pub async fn run(scope: &Scope<'_>, request: &InsightsRequest) -> Result<Insight
         let list: Vec<Expr> = request.events.iter().map(|e| lit(e.as_str())).collect();
         df = df.filter(col("event").in_list(list, false))?;
     }
-    let mut columns = vec![col("time"), col("event"), col("person_id")];
+    // Only the columns this question needs: every extra column is decoded for every row.
+    let any_event = request.events.is_empty();
+    let keep_people = measure.needs_people();
+    let mut columns = vec![col("time")];
+    if !any_event {
+        columns.push(col("event"));
+    }
+    if keep_people {
+        columns.push(col("person_id"));
+    }
+    let first_breakdown = columns.len();
     for (i, name) in breakdowns.iter().enumerate() {
         let field = if matches!(request.breakdown, Breakdown::One(_)) {
             "breakdown".to_string()
@@ -285,68 +323,61 @@ pub async fn run(scope: &Scope<'_>, request: &InsightsRequest) -> Result<Insight
 
     let events = std::sync::Arc::new(Interner::with(&request.events));
     let values = std::sync::Arc::new(Interner::default());
-    let any_event = request.events.is_empty();
     let n_breakdowns = breakdowns.len();
     let has_value = property.is_some();
-    let keep_people = measure.needs_people();
     let keep_values = matches!(measure, Measure::Quantile(_));
     let bucket_index = buckets.clone();
     let (events_ref, values_ref) = (events.clone(), values.clone());
-    let states = fold(
-        df,
-        HashMap::<Key, Acc>::new,
-        move |state, batch: &RecordBatch| {
-            let time = times(batch, 0);
-            let event_codes = if any_event {
-                vec![0; batch.num_rows()]
-            } else {
-                events_ref.codes(batch.column(1))
+    let states = fold(df, Cells::default, move |state, batch: &RecordBatch| {
+        let time = times(batch, 0);
+        let event_codes = if any_event {
+            vec![0; batch.num_rows()]
+        } else {
+            events_ref.codes(batch.column(1))
+        };
+        let person = keep_people.then(|| ints(batch, first_breakdown - 1));
+        let b: Vec<Vec<u32>> = (0..n_breakdowns)
+            .map(|i| values_ref.codes(batch.column(first_breakdown + i)))
+            .collect();
+        let value = has_value.then(|| floats(batch, first_breakdown + n_breakdowns));
+        for row in 0..batch.num_rows() {
+            let Some(bucket) = bucket_index.index(time[row]) else {
+                continue;
             };
-            let person = ints(batch, 2);
-            let b: Vec<Vec<u32>> = (0..n_breakdowns)
-                .map(|i| values_ref.codes(batch.column(3 + i)))
-                .collect();
-            let value = has_value.then(|| floats(batch, 3 + n_breakdowns));
-            for row in 0..batch.num_rows() {
-                let Some(bucket) = bucket_index.index(time[row]) else {
-                    continue;
-                };
-                let key = (
-                    bucket as u32,
-                    event_codes[row],
-                    b.first().map_or(0, |c| c[row]),
-                    b.get(1).map_or(0, |c| c[row]),
-                );
-                let acc = state.entry(key).or_default();
-                acc.count += 1;
-                if keep_people
-                    && let Some(p) = opt(person, row)
-                    && acc.people.last() != Some(&p)
-                {
-                    acc.people.push(p);
+            let key = (
+                bucket as u32,
+                event_codes[row],
+                b.first().map_or(0, |c| c[row]),
+                b.get(1).map_or(0, |c| c[row]),
+            );
+            let acc = state.get(key);
+            acc.count += 1;
+            if let Some(p) = person.and_then(|person| opt(person, row))
+                && acc.people.last() != Some(&p)
+            {
+                acc.people.push(p);
+            }
+            if let Some(v) = value.and_then(|v| opt(v, row)) {
+                if acc.n == 0 {
+                    acc.min = v;
+                    acc.max = v;
+                } else {
+                    acc.min = acc.min.min(v);
+                    acc.max = acc.max.max(v);
                 }
-                if let Some(v) = value.and_then(|v| opt(v, row)) {
-                    if acc.n == 0 {
-                        acc.min = v;
-                        acc.max = v;
-                    } else {
-                        acc.min = acc.min.min(v);
-                        acc.max = acc.max.max(v);
-                    }
-                    acc.sum += v;
-                    acc.n += 1;
-                    if keep_values {
-                        acc.values.push(v);
-                    }
+                acc.sum += v;
+                acc.n += 1;
+                if keep_values {
+                    acc.values.push(v);
                 }
             }
-            Ok(())
-        },
-    )
+        }
+        Ok(())
+    })
     .await?;
     let mut cells: HashMap<Key, Acc> = HashMap::new();
     for state in states {
-        for (key, acc) in state {
+        for (key, acc) in state.accs {
             match cells.get_mut(&key) {
                 Some(existing) => existing.merge(acc),
                 None => {
@@ -365,13 +396,22 @@ pub async fn run(scope: &Scope<'_>, request: &InsightsRequest) -> Result<Insight
             names.get(code as usize).cloned().flatten()
         }
     };
-    let mut combos: HashMap<(u32, u32), u64> = HashMap::new();
-    for ((_, _, b0, b1), acc) in &cells {
-        *combos.entry((*b0, *b1)).or_default() += acc.count;
+    // Breakdown values are ranked by the measure over the whole range (people counted once for `unique`).
+    let mut combos: HashMap<(u32, u32), Acc> = HashMap::new();
+    if n_breakdowns > 0 {
+        for ((_, _, b0, b1), acc) in &cells {
+            combos.entry((*b0, *b1)).or_default().merge(acc.clone());
+        }
     }
-    let mut ranked: Vec<((u32, u32), u64)> = combos.into_iter().collect();
-    ranked.sort_by(|(a, ca), (b, cb)| {
-        cb.cmp(ca)
+    let mut ranked: Vec<((u32, u32), f64)> = combos
+        .into_iter()
+        .map(|(combo, mut acc)| {
+            let value = acc.value(&measure).as_f64().unwrap_or(f64::NEG_INFINITY);
+            (combo, value)
+        })
+        .collect();
+    ranked.sort_by(|(a, va), (b, vb)| {
+        vb.total_cmp(va)
             .then_with(|| (text(a.0), text(a.1)).cmp(&(text(b.0), text(b.1))))
     });
     let kept: hashbrown::HashSet<(u32, u32)> =

@@ -1,13 +1,13 @@
 //! Retention: of the actors "born" in each calendar bucket (their first, or every, birth event), how many come
 //! back with a return event in each following bucket — the classic triangle.
 //!
-//! Like funnels, it is one pass over per-actor timelines ([`crate::timeline`]): the birth fixes the cohort, and each
-//! later return marks the period it falls in. Cells whose bucket lies after the range's last bucket are unknown
+//! Two passes, no sort of the (many) return events: the birth events (few) give each actor's cohort
+//! memberships, then every return event looks its actor up and sets the bit of the period it falls in. Cells whose bucket lies after the range's last bucket are unknown
 //! (`null`), not zero.
 
 use std::sync::Arc;
 
-use datafusion::logical_expr::{Expr, col, lit, when};
+use datafusion::logical_expr::{col, lit};
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
@@ -16,12 +16,11 @@ use crate::error::{AnalyticsError, Result};
 use crate::insights::OTHER;
 use crate::property::{FilterSpec, Table, parse_filters};
 use crate::scan::{Interner, fold, ints, opt, times};
-use crate::time::{Range, Unit, label};
-use crate::timeline::{Row, for_each_actor};
+use crate::time::{Buckets, Range, Unit, label};
+use crate::timeline::Row;
 
-const BIRTH: u32 = 1;
-const RETURN: u32 = 2;
-const MAX_PERIODS: usize = 400;
+/// Periods are tracked as bits of a `u128` per cohort membership.
+const MAX_PERIODS: usize = 128;
 
 /// `POST /api/retention`.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -117,6 +116,67 @@ impl Triangle {
     }
 }
 
+/// One actor's membership of one cohort.
+struct Member {
+    cohort: usize,
+    born: i64,
+    key: u32,
+}
+
+/// Every cohort membership, grouped by actor so that a return event finds its actor's memberships at once.
+struct Memberships {
+    members: Vec<Member>,
+    by_actor: HashMap<i64, (u32, u32)>,
+}
+
+impl Memberships {
+    /// From birth events: the first ever per actor (`first_time`, dropped when before `start`), or the first in
+    /// each bucket.
+    fn new(parts: Vec<Vec<Row>>, buckets: &Buckets, start: i64, first_time: bool) -> Memberships {
+        let mut births: Vec<Row> = parts.into_iter().flatten().collect();
+        births.sort_by_key(|r| (r.actor, r.time, r.key));
+        let mut members = Vec::new();
+        let mut by_actor = HashMap::new();
+        for run in births.chunk_by(|a, b| a.actor == b.actor) {
+            let from = members.len();
+            if first_time {
+                let first = &run[0];
+                if first.time >= start
+                    && let Some(cohort) = buckets.index(first.time)
+                {
+                    members.push(Member {
+                        cohort,
+                        born: first.time,
+                        key: first.key,
+                    });
+                }
+            } else {
+                for birth in run {
+                    if let Some(cohort) = buckets.index(birth.time)
+                        && members[from..].iter().all(|m: &Member| m.cohort != cohort)
+                    {
+                        members.push(Member {
+                            cohort,
+                            born: birth.time,
+                            key: birth.key,
+                        });
+                    }
+                }
+            }
+            if members.len() > from {
+                by_actor.insert(run[0].actor, (from as u32, members.len() as u32));
+            }
+        }
+        Memberships { members, by_actor }
+    }
+
+    fn of(&self, actor: i64) -> std::ops::Range<usize> {
+        self.by_actor
+            .get(&actor)
+            .map_or(0..0, |(a, b)| *a as usize..*b as usize)
+    }
+}
+
 /// Runs a retention query.
 pub async fn run(scope: &Scope<'_>, request: &RetentionRequest) -> Result<RetentionResult> {
     let birth = match request.birth_event.as_deref().map(str::trim) {
@@ -174,34 +234,6 @@ pub async fn run(scope: &Scope<'_>, request: &RetentionRequest) -> Result<Retent
     let birth_filters = parse_filters(&request.birth_filters, Table::Events, "birth_filters")?;
     let return_filters = parse_filters(&request.return_filters, Table::Events, "return_filters")?;
 
-    // First-time births need the actor's history before the range, to know the birth is their first.
-    let lower = (!first_time).then_some(range.start);
-    let mut df = scope.events(lower, Some(range.end), &filters).await?;
-    if let Some(event) = &return_event {
-        df =
-            df.filter(col("event").in_list(vec![lit(birth.as_str()), lit(event.as_str())], false))?;
-    }
-    if first_time {
-        // Returns only matter inside the range; births before it only to rule actors out.
-        df = df.filter(
-            col("time")
-                .gt_eq(crate::time_lit(range.start))
-                .or(col("event").eq(lit(birth.as_str()))),
-        )?;
-    }
-    let mut is_birth = col("event").eq(lit(birth.as_str()));
-    for expr in scope.filter_exprs(&birth_filters).await? {
-        is_birth = is_birth.and(expr);
-    }
-    let mut is_return = match &return_event {
-        Some(event) => col("event").eq(lit(event.as_str())),
-        None => lit(true),
-    };
-    for expr in scope.filter_exprs(&return_filters).await? {
-        is_return = is_return.and(expr);
-    }
-    let code: Expr = when(is_birth, lit(BIRTH as i64)).otherwise(lit(0i64))?
-        + when(is_return, lit(RETURN as i64)).otherwise(lit(0i64))?;
     let actor = match request.count_by.as_deref() {
         None | Some("person") | Some("person_id") => col("person_id"),
         Some(key) => crate::property::Property::parse(key, Table::Events, "count_by")?.id(),
@@ -210,97 +242,109 @@ pub async fn run(scope: &Scope<'_>, request: &RetentionRequest) -> Result<Retent
         Some(name) => scope.breakdown_expr(name, "breakdown").await?,
         None => lit(datafusion::common::ScalarValue::Utf8(None)),
     };
-    let df = df.select(vec![
+
+    // Phase 1: births. First-time births need the actor's history before the range, to know the birth is
+    // their first; recurring births only the range.
+    let lower = (!first_time).then_some(range.start);
+    let mut births = scope
+        .events(lower, Some(range.end), &filters)
+        .await?
+        .filter(col("event").eq(lit(birth.as_str())))?;
+    for expr in scope.filter_exprs(&birth_filters).await? {
+        births = births.filter(expr)?;
+    }
+    let births = births.select(vec![
         col("time"),
-        actor.alias("actor"),
-        code.alias("code"),
+        actor.clone().alias("actor"),
         breakdown.alias("key"),
     ])?;
     let keys = Arc::new(Interner::default());
     let k = keys.clone();
-    let parts = fold(df, Vec::<Row>::new, move |rows, batch| {
+    let parts = fold(births, Vec::<Row>::new, move |rows, batch| {
         let time = times(batch, 0);
         let actor = ints(batch, 1);
-        let code = ints(batch, 2);
-        let key = k.codes(batch.column(3));
+        let key = k.codes(batch.column(2));
         for i in 0..batch.num_rows() {
-            let (Some(actor), Some(code)) = (opt(actor, i), opt(code, i)) else {
-                continue;
-            };
-            if code == 0 {
-                continue;
+            if let Some(actor) = opt(actor, i) {
+                rows.push(Row {
+                    actor,
+                    time: time[i],
+                    key: key[i],
+                    ..Default::default()
+                });
             }
-            rows.push(Row {
-                actor,
-                time: time[i],
-                order: 0,
-                code: code as u32,
-                key: key[i],
-                extra: 0,
-            });
         }
         Ok(())
     })
     .await?;
+    let memberships = Memberships::new(parts, &buckets, range.start, first_time);
 
-    let n_buckets = buckets.len();
-    let start = range.start;
-    let bucket_of = |t: i64| buckets.index(t);
-    let states = for_each_actor(parts, HashMap::<u32, Triangle>::new, |triangles, rows| {
-        // (cohort bucket, birth time, breakdown key) of each membership.
-        let mut memberships: Vec<(usize, i64, u32)> = Vec::new();
-        for row in rows {
-            if row.code & BIRTH != 0 {
-                if first_time {
-                    if memberships.is_empty() && row.time >= start {
-                        if let Some(c) = bucket_of(row.time) {
-                            memberships.push((c, row.time, row.key));
-                        }
+    // Phase 2: returns, each looked up by actor; no sort, one pass.
+    let mut returns = scope
+        .events(Some(range.start), Some(range.end), &filters)
+        .await?;
+    if let Some(event) = &return_event {
+        returns = returns.filter(col("event").eq(lit(event.as_str())))?;
+    }
+    for expr in scope.filter_exprs(&return_filters).await? {
+        returns = returns.filter(expr)?;
+    }
+    let returns = returns.select(vec![col("time"), actor.alias("actor")])?;
+    let shared = Arc::new((memberships, buckets.clone()));
+    let m = shared.clone();
+    let n_members = shared.0.members.len();
+    let states = fold(
+        returns,
+        move || vec![0u128; n_members],
+        move |bits, batch| {
+            let (memberships, buckets) = &*m;
+            let time = times(batch, 0);
+            let actor = ints(batch, 1);
+            let mut last: Option<(i64, std::ops::Range<usize>)> = None;
+            for (i, &t) in time.iter().enumerate() {
+                let Some(a) = opt(actor, i) else { continue };
+                let members = match &last {
+                    Some((cached, members)) if *cached == a => members.clone(),
+                    _ => {
+                        let members = memberships.of(a);
+                        last = Some((a, members.clone()));
+                        members
                     }
-                    if memberships.is_empty() {
-                        // The first birth was before the range: not a first-time member.
-                        return;
+                };
+                if members.is_empty() {
+                    continue;
+                }
+                let Some(b) = buckets.index(t) else {
+                    continue;
+                };
+                for slot in members {
+                    let member = &memberships.members[slot];
+                    if t > member.born && b >= member.cohort && b - member.cohort < periods {
+                        bits[slot] |= 1u128 << (b - member.cohort);
                     }
-                } else if let Some(c) = bucket_of(row.time)
-                    && memberships.iter().all(|m| m.0 != c)
-                {
-                    memberships.push((c, row.time, row.key));
                 }
             }
-        }
-        if memberships.is_empty() {
-            return;
-        }
-        let mut returned: Vec<Vec<bool>> = vec![vec![false; periods]; memberships.len()];
-        for row in rows.iter().filter(|r| r.code & RETURN != 0) {
-            let Some(b) = bucket_of(row.time) else {
-                continue;
-            };
-            for (m, (c, born, _)) in memberships.iter().enumerate() {
-                if row.time > *born && b >= *c && b - c < periods {
-                    returned[m][b - c] = true;
-                }
-            }
-        }
-        for (m, (c, _, key)) in memberships.iter().enumerate() {
-            let triangle = triangles
-                .entry(*key)
-                .or_insert_with(|| Triangle::new(n_buckets, periods));
-            triangle.size[*c] += 1;
-            for (n, hit) in returned[m].iter().enumerate() {
-                if *hit {
-                    triangle.retained[*c][n] += 1;
-                }
-            }
-        }
-    });
-    let mut triangles: HashMap<u32, Triangle> = HashMap::new();
+            Ok(())
+        },
+    )
+    .await?;
+    let mut returned = vec![0u128; n_members];
     for state in states {
-        for (key, triangle) in state {
-            triangles
-                .entry(key)
-                .or_insert_with(|| Triangle::new(n_buckets, periods))
-                .merge(&triangle);
+        for (a, b) in returned.iter_mut().zip(state) {
+            *a |= b;
+        }
+    }
+    let n_buckets = buckets.len();
+    let mut triangles: HashMap<u32, Triangle> = HashMap::new();
+    for (member, bits) in shared.0.members.iter().zip(returned) {
+        let triangle = triangles
+            .entry(member.key)
+            .or_insert_with(|| Triangle::new(n_buckets, periods));
+        triangle.size[member.cohort] += 1;
+        for n in 0..periods {
+            if bits & (1u128 << n) != 0 {
+                triangle.retained[member.cohort][n] += 1;
+            }
         }
     }
     let labels: Vec<String> = buckets.starts.iter().map(|s| label(*s, range.tz)).collect();

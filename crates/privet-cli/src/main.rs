@@ -60,6 +60,14 @@ enum Command {
     Debug(commands::debug::DebugCommand),
     /// Fill a data directory with a realistic demo dataset, sent through the real ingestion pipeline.
     Demo(commands::demo::DemoArgs),
+    /// Segmentation: events, unique people or a property's sum/average/percentile per day, week, …
+    Insights(commands::analyze::InsightsArgs),
+    /// Conversion through ordered steps within a window, per person or per organisation.
+    Funnel(commands::analyze::FunnelArgs),
+    /// Cohort retention: who comes back in the days, weeks or months after their first (or every) visit.
+    Retention(commands::analyze::RetentionArgs),
+    /// The most common next (or previous) steps after (before) an event.
+    Flows(commands::analyze::FlowsArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +83,10 @@ fn main() -> ExitCode {
         Command::Events(command) => commands::events::run(command),
         Command::Debug(command) => commands::debug::run(command),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Insights(args) => commands::analyze::insights(args),
+        Command::Funnel(args) => commands::analyze::funnel(args),
+        Command::Retention(args) => commands::analyze::retention(args),
+        Command::Flows(args) => commands::analyze::flows(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -193,3 +193,25 @@ async fn malformed_funnels_name_the_field() {
         "steps[0].filters[0].op"
     );
 }
+
+#[tokio::test]
+async fn times_come_from_the_earliest_start_and_earliest_steps() {
+    let f = Fixture::new(&[
+        // Two keys before the call: time to step 2 is the first key's, however many steps follow.
+        ev(1, A, "2026-10-01T10:00:00Z"),
+        ev(1, B, "2026-10-01T10:10:00Z"),
+        ev(1, B, "2026-10-01T10:20:00Z"),
+        ev(1, C, "2026-10-01T10:30:00Z"),
+        // Two sign-ups: timed from the first, which reaches the same level.
+        ev(2, A, "2026-10-01T10:00:00Z"),
+        ev(2, A, "2026-10-01T10:50:00Z"),
+        ev(2, B, "2026-10-01T11:00:00Z"),
+    ])
+    .await;
+    let r = ask(&f, json!({"steps": [{"event": A}, {"event": B}]})).await;
+    assert_eq!(r.steps[1].median_seconds, Some(2100.0));
+    let r = ask(&f, json!({})).await;
+    assert_eq!(counts(&r.steps), [2, 2, 1]);
+    assert_eq!(r.steps[1].median_seconds, Some(2100.0));
+    assert_eq!(r.steps[2].median_seconds, Some(1800.0));
+}

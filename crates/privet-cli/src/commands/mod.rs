@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod analyze;
 pub mod config;
 pub mod debug;
 pub mod demo;
@@ -43,7 +44,7 @@ pub fn open_control(config: &Config) -> anyhow::Result<(PathBuf, Control)> {
     Ok((dir.clone(), control))
 }
 
-/// Where an admin command runs: on a stopped data directory, or against a running server.
+/// Where a command runs: on a data directory, or against a running server.
 #[derive(clap::Args)]
 pub struct AdminTarget {
     #[command(flatten)]
@@ -54,7 +55,7 @@ pub struct AdminTarget {
     /// Ask a running server instead of opening the data directory.
     #[arg(long, env = "PRIVET_URL")]
     pub url: Option<String>,
-    /// An admin API key for --url.
+    /// An API key for --url: admin for changes, analyst (or admin) for queries.
     #[arg(long, env = "PRIVET_KEY", requires = "url")]
     pub key: Option<String>,
 }

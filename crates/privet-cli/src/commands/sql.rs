@@ -1,55 +1,93 @@
 //! `privet sql`: read-only SQL on a data directory (offline, even while a server runs) or against a server.
 
+use std::path::PathBuf;
+
 use anyhow::Context;
 use clap::Args;
+use datafusion::prelude::SQLOptions;
+use futures::StreamExt;
 use privet_query::{QueryEngine, QueryResult};
 
-use crate::Common;
-use crate::output::{Format, render};
+use crate::output::{Format, ParquetFile, render, result_to_batch};
 
 #[derive(Args)]
 pub struct SqlArgs {
     /// The query, e.g. "SELECT event, count(*) FROM events GROUP BY 1".
     query: String,
     #[command(flatten)]
-    common: Common,
-    /// Query a running server instead of a data directory.
-    #[arg(long, env = "PRIVET_URL")]
-    url: Option<String>,
-    /// The API key for --url (analyst or admin).
-    #[arg(long, env = "PRIVET_KEY", requires = "url")]
-    key: Option<String>,
-    /// The project [default: the key's project, or the only project].
-    #[arg(long)]
-    project: Option<String>,
-    /// Output format.
+    target: super::AdminTarget,
+    /// Output format. `parquet` writes a zstd-compressed Parquet file (needs --output); on a data directory it
+    /// streams, so results of any size export in bounded memory.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Write the result to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 pub fn run(args: SqlArgs) -> anyhow::Result<()> {
-    let result = match &args.url {
+    if args.format == Format::Parquet {
+        let output = args
+            .output
+            .as_deref()
+            .context("--format parquet writes a file: add --output FILE")?;
+        let rows = match &args.target.url {
+            Some(url) => {
+                let batch = result_to_batch(&remote(url, &args)?)?;
+                let mut file = ParquetFile::create(output, batch.schema())?;
+                file.write(&batch)?;
+                file.finish()?
+            }
+            None => export_offline(&args, output)?,
+        };
+        eprintln!(
+            "{rows} row{} written to {}",
+            if rows == 1 { "" } else { "s" },
+            output.display()
+        );
+        return Ok(());
+    }
+    let result = match &args.target.url {
         Some(url) => remote(url, &args)?,
         None => offline(&args)?,
     };
-    println!("{}", render(&result, args.format)?);
+    let mut text = render(&result, args.format)?;
+    match &args.output {
+        Some(path) => {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?
+        }
+        None => println!("{text}"),
+    }
     Ok(())
 }
 
 fn remote(url: &str, args: &SqlArgs) -> anyhow::Result<QueryResult> {
     let key = args
+        .target
         .key
         .as_deref()
         .context("--url needs --key (an analyst or admin key)")?;
-    let body = serde_json::json!({"sql": args.query, "project": args.project});
+    let body = serde_json::json!({"sql": args.query, "project": args.target.project});
     let value = super::post_json(url, "/api/sql", key, &body)?;
     serde_json::from_value(value).context("the server's answer is not a query result")
 }
 
-fn offline(args: &SqlArgs) -> anyhow::Result<QueryResult> {
-    let config = super::load_config(&args.common)?;
+/// The query engine over the data directory's current snapshot, with no row limit.
+struct Offline {
+    engine: QueryEngine,
+    version: std::sync::Arc<privet_store::Version>,
+    project: i64,
+    runtime: tokio::runtime::Runtime,
+}
+
+fn open_offline(args: &SqlArgs) -> anyhow::Result<Offline> {
+    let config = super::load_config(&args.target.common)?;
     let (dir, control) = super::open_control(&config)?;
-    let project = super::project_or_default(&control, args.project.as_deref())?;
+    let project = super::project_or_default(&control, args.target.project.as_deref())?;
     let version = privet_store::open_read_only(&dir)?;
     let engine = QueryEngine::new(privet_config::QueryConfig {
         max_result_rows: usize::MAX,
@@ -58,5 +96,43 @@ fn offline(args: &SqlArgs) -> anyhow::Result<QueryResult> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    Ok(runtime.block_on(engine.sql_result(version, project.id.0, &args.query))?)
+    Ok(Offline {
+        engine,
+        version,
+        project: project.id.0,
+        runtime,
+    })
+}
+
+fn offline(args: &SqlArgs) -> anyhow::Result<QueryResult> {
+    let o = open_offline(args)?;
+    Ok(o.runtime
+        .block_on(o.engine.sql_result(o.version, o.project, &args.query))?)
+}
+
+/// Streams the query's batches into a Parquet file, never holding the whole result.
+fn export_offline(args: &SqlArgs, output: &std::path::Path) -> anyhow::Result<usize> {
+    let o = open_offline(args)?;
+    let ctx = o.engine.session(o.version, o.project)?;
+    o.runtime.block_on(async {
+        // The same read-only guard as `QueryEngine::sql`.
+        let options = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        let frame = ctx
+            .sql_with_options(&args.query, options)
+            .await
+            .map_err(query_error)?;
+        let mut stream = frame.execute_stream().await.map_err(query_error)?;
+        let mut file = ParquetFile::create(output, stream.schema())?;
+        while let Some(batch) = stream.next().await {
+            file.write(&batch.map_err(query_error)?)?;
+        }
+        file.finish()
+    })
+}
+
+fn query_error(error: datafusion::error::DataFusionError) -> anyhow::Error {
+    anyhow::anyhow!("{}", privet_query::classify(error))
 }

@@ -1,4 +1,5 @@
-//! The `people` and `groups` tables, read from the metadata database when a query starts.
+//! The `people` and `groups` tables, read from the metadata database when a query first scans them (a query
+//! that never mentions them never pays for loading every profile).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,9 +10,12 @@ use arrow::array::{
 use arrow::datatypes::{
     DataType, Field, Int64Type, Schema, SchemaRef, TimeUnit, TimestampMicrosecondType,
 };
-use datafusion::catalog::TableProvider;
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{DataFusionError, Result};
-use datafusion::datasource::MemTable;
+use datafusion::datasource::{MemTable, TableType};
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
 use rusqlite::params;
 
 use crate::meta::Meta;
@@ -45,8 +49,62 @@ fn external(e: rusqlite::Error) -> DataFusionError {
     DataFusionError::External(Box::new(e))
 }
 
+type Build = Box<dyn Fn() -> Result<Arc<dyn TableProvider>> + Send + Sync>;
+
+/// A table with a known schema whose rows are built when a scan asks for them.
+struct Lazy {
+    schema: SchemaRef,
+    build: Build,
+}
+
+impl std::fmt::Debug for Lazy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lazy")
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl TableProvider for Lazy {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        (self.build)()?
+            .scan(state, projection, filters, limit)
+            .await
+    }
+}
+
 /// The `people` table of `project`: every person with a profile or an event.
 pub fn people(version: Arc<Version>, project: i64) -> Result<Arc<dyn TableProvider>> {
+    Ok(Arc::new(Lazy {
+        schema: people_schema(),
+        build: Box::new(move || load_people(&version, project)),
+    }))
+}
+
+/// The `groups` table of `project`: organisations (and any other group key) with their properties.
+pub fn groups(version: Arc<Version>, project: i64) -> Result<Arc<dyn TableProvider>> {
+    Ok(Arc::new(Lazy {
+        schema: groups_schema(),
+        build: Box::new(move || load_groups(&version, project)),
+    }))
+}
+
+fn load_people(version: &Arc<Version>, project: i64) -> Result<Arc<dyn TableProvider>> {
     struct Person {
         first: Option<i64>,
         last: Option<i64>,
@@ -55,7 +113,7 @@ pub fn people(version: Arc<Version>, project: i64) -> Result<Arc<dyn TableProvid
     let mut people: HashMap<i64, Person> = HashMap::new();
     let mut order: Vec<i64> = Vec::new();
     {
-        let meta = meta(&version)?;
+        let meta = meta(version)?;
         let mut stmt = meta
             .connection()
             .prepare("SELECT person_id, first_seen, last_seen, properties FROM people WHERE project = ?1 ORDER BY person_id")
@@ -120,9 +178,8 @@ pub fn people(version: Arc<Version>, project: i64) -> Result<Arc<dyn TableProvid
     Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
 }
 
-/// The `groups` table of `project`: organisations (and any other group key) with their properties.
-pub fn groups(version: Arc<Version>, project: i64) -> Result<Arc<dyn TableProvider>> {
-    let meta = meta(&version)?;
+fn load_groups(version: &Arc<Version>, project: i64) -> Result<Arc<dyn TableProvider>> {
+    let meta = meta(version)?;
     let mut stmt = meta
         .connection()
         .prepare("SELECT group_key, group_id, properties FROM groups WHERE project = ?1 ORDER BY group_key, group_id")
