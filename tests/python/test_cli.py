@@ -1,6 +1,7 @@
 """The `privet` command line as an operator uses it beside a running server: projects, tokens, keys, config,
-help and errors."""
+the analysis commands, help and errors."""
 
+import datetime
 import json
 import subprocess
 import time
@@ -14,12 +15,12 @@ COMMANDS = [
     ["key"], ["key", "create"], ["key", "list"], ["key", "revoke"], ["sql"], ["config"], ["config", "show"],
     ["vault"], ["vault", "init"], ["vault", "status"], ["vault", "rotate-master-key"], ["person"],
     ["person", "export"], ["person", "erase"], ["person", "anonymize"], ["events"], ["events", "delete"],
-    ["debug"], ["debug", "wal"],
+    ["debug"], ["debug", "wal"], ["demo"], ["insights"], ["funnel"], ["retention"], ["flows"],
 ]
 
 
-def run(*args, check=True, env=None):
-    return subprocess.run([TEST_PRIVET_BIN, *args], capture_output=True, text=True, check=check, env=env)
+def run(*args, check=True, env=None, cwd=None):
+    return subprocess.run([TEST_PRIVET_BIN, *args], capture_output=True, text=True, check=check, env=env, cwd=cwd)
 
 
 def track(url, token):
@@ -71,3 +72,47 @@ def test_config_help_and_errors(tmp_path):
     assert missing.returncode != 0 and "privet serve" in missing.stderr
     refused = run("sql", "SELECT 1", "--url", "http://127.0.0.1:9", "--key", "pvt_x", check=False)
     assert refused.returncode != 0 and "is the server running" in refused.stderr
+
+
+def test_analysis_commands_offline_and_online(make_privet):
+    # `serve --demo` fills the empty data directory through the real pipeline before it listens.
+    server = make_privet(args=["--demo", "--demo-events", "3000"]).start()
+    data = ["--data-dir", str(server.data_dir)]
+    online = ["--url", server.url, "--key", server.admin_key]
+    today = datetime.date.today()
+    span = ["--from", str(today - datetime.timedelta(days=100)), "--to", str(today)]
+    funnel = ["funnel", "Signed up", "Created API key", "Made API call", "--window", "7d", *span]
+
+    here = json.loads(run(*funnel, "--format", "json", *data).stdout)
+    there = json.loads(run(*funnel, "--format", "json", *online).stdout)
+    assert here == there
+    counts = [step["count"] for step in here["steps"]]
+    assert counts[0] > 0 and counts[0] >= counts[1] >= counts[2]
+    table = run(*funnel, *data).stdout
+    assert "Created API key" in table and "conversion" in table
+
+    csv = run("insights", "Made API call", "--measure", "unique", "--bucket", "week", "--by", "plan",
+              "--where", "plan in free,pro", "--format", "csv", *span, *data).stdout
+    header = csv.splitlines()[0]
+    assert header.startswith("bucket,") and "Made API call · free" in header
+
+    flows = run("flows", "Signed up", "--steps", "1", *span, *online).stdout
+    assert "Signed up" in flows and "people" in flows
+    triangle = run("retention", "--birth", "Signed up", "--return", "Made API call", "--bucket", "week",
+                   *span, *data).stdout
+    assert "cohort" in triangle and "+7" in triangle
+
+    bad = run("insights", "--where", "plan", *data, check=False)
+    assert bad.returncode != 0 and "PROPERTY OP VALUE" in bad.stderr
+    missing = run("retention", *data, check=False)
+    assert missing.returncode != 0 and "birth_event" in missing.stderr
+    unknown = run("funnel", "Signed up", "Nope", *online, check=False)
+    assert unknown.returncode != 0 and "Nope" in unknown.stderr
+
+    # A relative --data-dir works once segments exist (DataFusion needs absolute paths; Privet makes them so).
+    # Stopping the server flushes its buffers into segments.
+    server.stop()
+    assert list(server.data_dir.glob("store/segments/**/*.parquet"))
+    relative = run("sql", "SELECT count(*) AS n FROM events", "--format", "json", "--data-dir",
+                   server.data_dir.name, cwd=server.data_dir.parent)
+    assert json.loads(relative.stdout)["rows"][0][0] > 0

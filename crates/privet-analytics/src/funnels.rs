@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use datafusion::functions_aggregate::expr_fn::min;
 use datafusion::logical_expr::{Expr, col, lit, when};
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -299,26 +300,62 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
     };
     let df = df.select(vec![
         col("time"),
-        actor.alias("actor"),
+        actor.clone().alias("actor"),
         mask.expect("at least one step").alias("mask"),
         breakdown.alias("key"),
         hold.alias("hold"),
     ])?;
 
+    // Only actors who enter the funnel in the range matter, and only from their first entry on: most rows of a
+    // frequent later step (`Made API call`) belong to people who signed up long before, and never need sorting.
+    let mut entry = scope
+        .events(Some(plan.range.start), Some(plan.range.end), &plan.filters)
+        .await?
+        .filter(col("event").eq(lit(plan.steps[0].0.as_str())))?;
+    for expr in scope.filter_exprs(&plan.steps[0].1).await? {
+        entry = entry.filter(expr)?;
+    }
+    let entry = entry.aggregate(
+        vec![actor.clone().alias("actor")],
+        vec![min(col("time")).alias("first")],
+    )?;
+    let mut entrants: HashMap<i64, i64> = HashMap::new();
+    for batch in entry.collect().await? {
+        let actor = ints(&batch, 0);
+        for (i, first) in times(&batch, 1).iter().enumerate() {
+            if let Some(a) = opt(actor, i) {
+                entrants.insert(a, *first);
+            }
+        }
+    }
+    let entrants = Arc::new(entrants);
+
     let keys = Arc::new(Interner::default());
     let holds = Arc::new(Interner::default());
-    let (k, h) = (keys.clone(), holds.clone());
+    let (k, h, e) = (keys.clone(), holds.clone(), entrants.clone());
     let parts = fold(df, Vec::<Row>::new, move |rows, batch| {
         let time = times(batch, 0);
         let actor = ints(batch, 1);
         let mask = ints(batch, 2);
         let key = k.codes(batch.column(3));
         let hold = h.codes(batch.column(4));
+        let mut last: Option<(i64, Option<i64>)> = None;
         for i in 0..batch.num_rows() {
             let (Some(actor), Some(mask)) = (opt(actor, i), opt(mask, i)) else {
                 continue;
             };
             if mask == 0 {
+                continue;
+            }
+            let first = match last {
+                Some((cached, first)) if cached == actor => first,
+                _ => {
+                    let first = e.get(&actor).copied();
+                    last = Some((actor, first));
+                    first
+                }
+            };
+            if first.is_none_or(|first| time[i] < first) {
                 continue;
             }
             rows.push(Row {
@@ -375,12 +412,14 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
             durations: tally.durations.clone(),
         });
     }
-    if overall.reached[0] == 0 {
-        let fields: Vec<String> = (0..n).map(|i| format!("steps[{i}].event")).collect();
-        let missing: Vec<(&str, String)> =
-            step_names.iter().map(String::as_str).zip(fields).collect();
-        scope.ensure_events_exist(&missing).await?;
-    }
+    // A step nobody reached may name an event that never existed (a typo): say so rather than answer 0.
+    let unreached: Vec<(&str, String)> = step_names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| overall.reached[*i] == 0)
+        .map(|(i, name)| (name.as_str(), format!("steps[{i}].event")))
+        .collect();
+    scope.ensure_events_exist(&unreached).await?;
     let mut breakdown = Vec::new();
     if plan.breakdown.is_some() {
         let values = keys.values();

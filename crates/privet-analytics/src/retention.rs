@@ -352,13 +352,17 @@ pub async fn run(scope: &Scope<'_>, request: &RetentionRequest) -> Result<Retent
     for triangle in triangles.values() {
         overall.merge(triangle);
     }
+    // Nothing born or nothing returned may be a typo in an event name: say so rather than answer 0.
+    let mut unseen = Vec::new();
     if overall.total() == 0 {
-        let mut names = vec![(birth.as_str(), "birth_event".to_string())];
-        if let Some(event) = &return_event {
-            names.push((event.as_str(), "return_event".to_string()));
-        }
-        scope.ensure_events_exist(&names).await?;
+        unseen.push((birth.as_str(), "birth_event".to_string()));
     }
+    if let Some(event) = &return_event
+        && overall.retained.iter().flatten().all(|n| *n == 0)
+    {
+        unseen.push((event.as_str(), "return_event".to_string()));
+    }
+    scope.ensure_events_exist(&unseen).await?;
     let mut breakdown = Vec::new();
     if request.breakdown.is_some() {
         let values = keys.values();

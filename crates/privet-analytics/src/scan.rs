@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
 use datafusion::dataframe::DataFrame;
 use futures::StreamExt;
 use hashbrown::HashMap;
@@ -94,8 +94,22 @@ impl Interner {
         self.inner.lock().map.get(value).copied()
     }
 
-    /// The codes of a text column, one lock per distinct value in the batch rather than per row.
+    /// The codes of a text column, one lock per distinct value in the batch rather than per row. Dictionary
+    /// columns (`event`, the dimensions) are coded through their dictionary: once per value, then per key.
     pub fn codes(&self, array: &ArrayRef) -> Vec<u32> {
+        if let Some(dictionary) = array.as_dictionary_opt::<Int32Type>()
+            && let Some(values) = dictionary.values().as_string_opt::<i32>()
+        {
+            let by_key: Vec<u32> = values
+                .iter()
+                .map(|v| v.map_or(0, |v| self.code(v)))
+                .collect();
+            return dictionary
+                .keys()
+                .iter()
+                .map(|k| k.map_or(0, |k| by_key[k as usize]))
+                .collect();
+        }
         let text = as_text(array);
         let mut local: HashMap<&str, u32> = HashMap::new();
         let mut out = Vec::with_capacity(text.len());
@@ -187,5 +201,11 @@ mod tests {
         assert_eq!(values[2].as_deref(), Some("Viewed"));
         assert_eq!(interner.get("Viewed"), Some(2));
         assert_eq!(interner.get("Other"), None);
+        let dictionary: arrow::array::DictionaryArray<Int32Type> =
+            vec![Some("Viewed"), None, Some("Paid"), Some("Viewed")]
+                .into_iter()
+                .collect();
+        let array: ArrayRef = Arc::new(dictionary);
+        assert_eq!(interner.codes(&array), vec![2, 0, 3, 2]);
     }
 }

@@ -69,6 +69,7 @@ pub struct ParquetFile {
     path: PathBuf,
     partial: PathBuf,
     writer: Option<ArrowWriter<File>>,
+    schema: SchemaRef,
     rows: usize,
 }
 
@@ -86,20 +87,42 @@ impl ParquetFile {
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
             .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
             .build();
-        let writer = ArrowWriter::try_new(file, schema, Some(properties))
+        // Dictionary-encoded columns (`event`, the dimensions) are exported as their plain value type, which
+        // every reader handles; Parquet still dictionary-encodes their pages.
+        let plain: SchemaRef = Arc::new(Schema::new(
+            schema
+                .fields()
+                .iter()
+                .map(|f| match f.data_type() {
+                    DataType::Dictionary(_, value) => {
+                        f.as_ref().clone().with_data_type(value.as_ref().clone())
+                    }
+                    _ => f.as_ref().clone(),
+                })
+                .collect::<Vec<Field>>(),
+        ));
+        let writer = ArrowWriter::try_new(file, plain.clone(), Some(properties))
             .context("cannot write this result's columns to Parquet")?;
         Ok(ParquetFile {
             path: path.to_path_buf(),
             partial,
             writer: Some(writer),
+            schema: plain,
             rows: 0,
         })
     }
 
     pub fn write(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
         let writer = self.writer.as_mut().expect("written before finish");
+        let columns = batch
+            .columns()
+            .iter()
+            .zip(self.schema.fields())
+            .map(|(c, f)| arrow::compute::cast(c, f.data_type()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
         writer
-            .write(batch)
+            .write(&batch)
             .with_context(|| format!("cannot write {}", self.partial.display()))?;
         self.rows += batch.num_rows();
         Ok(())

@@ -64,6 +64,13 @@ impl QueryEngine {
             config = config.with_target_partitions(self.config.target_partitions);
         }
         config.options_mut().execution.time_zone = Some("UTC".into());
+        let parquet = &mut config.options_mut().execution.parquet;
+        // Late materialisation: evaluate filters (`event IN (…)`, time ranges) while decoding, and decode the
+        // other columns only for the rows that pass.
+        parquet.pushdown_filters = self.config.parquet_pushdown;
+        parquet.reorder_filters = self.config.parquet_pushdown;
+        // The tables' text columns are `Utf8`; reading them as views only to cast them back costs a copy.
+        parquet.schema_force_view_types = false;
         let mut ctx = SessionContext::new_with_config_rt(config, self.runtime.clone());
         let invalid = |e: datafusion::error::DataFusionError| QueryError::Invalid(e.to_string());
         // json_get_str(properties, 'plan'), properties->>'plan', … over the JSON `properties` columns.

@@ -41,7 +41,11 @@ impl QueryResult {
                     .iter()
                     .map(|f| Column {
                         name: f.name().clone(),
-                        data_type: f.data_type().to_string(),
+                        // Dictionary encoding is storage detail: a dictionary of strings is a string column.
+                        data_type: match f.data_type() {
+                            DataType::Dictionary(_, value) => value.to_string(),
+                            other => other.to_string(),
+                        },
                     })
                     .collect()
             })

@@ -87,6 +87,24 @@ async fn the_four_analyses_answer_over_http() {
         .map(|s| s["count"].as_u64().unwrap())
         .collect();
     assert_eq!(counts, [3, 2, 1]);
+    // Erasing a person destroys the link to them, not the statistics: their events still count.
+    let (status, r) = s
+        .api("/api/privacy/erase", json!({"id": "bob", "reason": "test"}))
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let (_, r) = s
+        .api(
+            "/api/funnels",
+            with_range(json!({"steps": [{"event": "Signed up"}, {"event": "Created API key"}, {"event": "Made API call"}], "window": "1d"})),
+        )
+        .await;
+    let after: Vec<u64> = r["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(after, counts);
     // Per organisation: acme converts fully, umbrella only signs up.
     let (_, r) = s
         .api(

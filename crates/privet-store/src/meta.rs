@@ -215,6 +215,15 @@ impl Meta {
         Ok(())
     }
 
+    /// A transaction that takes the write lock at `BEGIN`. Three connections write this database (the writer,
+    /// the flusher and the compactor); a deferred transaction that reads before it writes fails at once with
+    /// `SQLITE_BUSY` when another one committed in between, whereas `BEGIN IMMEDIATE` waits its turn under the
+    /// busy timeout.
+    fn write_transaction(&mut self) -> rusqlite::Result<Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+    }
+
     /// Applies the identity and profile changes of a group of log entries and advances `state_applied`, in one
     /// transaction.
     pub fn apply_state<'a>(
@@ -222,7 +231,7 @@ impl Meta {
         entries: impl Iterator<Item = (i64, &'a [IdentityChange], &'a [ResolvedProfileUpdate])>,
         lsn: u64,
     ) -> rusqlite::Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         for (project, identity, profiles) in entries {
             for change in identity {
                 apply_identity(&tx, project, change)?;
@@ -245,7 +254,7 @@ impl Meta {
     ) -> rusqlite::Result<()> {
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         let result = (|| {
-            let tx = self.conn.transaction()?;
+            let tx = self.write_transaction()?;
             insert_segments(&tx, segments)?;
             {
                 let mut stmt = tx.prepare_cached(
@@ -273,7 +282,7 @@ impl Meta {
     ) -> rusqlite::Result<()> {
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         let result = (|| {
-            let tx = self.conn.transaction()?;
+            let tx = self.write_transaction()?;
             for id in removed {
                 tx.execute("DELETE FROM segments WHERE id = ?1", [id])?;
             }

@@ -124,6 +124,11 @@ pub(crate) fn open(data_dir: &Path, options: StorageConfig) -> Result<Store> {
 }
 
 pub(crate) fn open_read_only(data_dir: &Path) -> Result<Arc<Version>> {
+    // Segment paths are handed to DataFusion's object store, which needs them absolute.
+    let absolute = data_dir
+        .canonicalize()
+        .map_err(|_| StoreError::NoData(data_dir.to_path_buf()))?;
+    let data_dir = absolute.as_path();
     let dir = store_dir(data_dir);
     let meta_path = dir.join("meta.sqlite");
     if !meta_path.exists() {

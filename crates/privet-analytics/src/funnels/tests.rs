@@ -185,6 +185,10 @@ async fn malformed_funnels_name_the_field() {
         "steps[0].event"
     );
     assert_eq!(
+        refused(json!({"steps": [{"event": A}, {"event": "Nope"}]})).await,
+        "steps[1].event"
+    );
+    assert_eq!(
         refused(json!({"exclusions": [{"event": "X", "from_step": 2, "to_step": 2}]})).await,
         "exclusions[0].to_step"
     );
@@ -214,4 +218,27 @@ async fn times_come_from_the_earliest_start_and_earliest_steps() {
     assert_eq!(counts(&r.steps), [2, 2, 1]);
     assert_eq!(r.steps[1].median_seconds, Some(2100.0));
     assert_eq!(r.steps[2].median_seconds, Some(1800.0));
+}
+
+#[tokio::test]
+async fn the_window_end_is_inclusive() {
+    let f = Fixture::new(&[
+        // Exactly one hour later: in. One hour and a millisecond: out.
+        ev(1, A, "2026-10-01T10:00:00Z"),
+        ev(1, B, "2026-10-01T11:00:00Z"),
+        ev(2, A, "2026-10-01T10:00:00Z"),
+        ev(2, B, "2026-10-01T11:00:00.001Z"),
+        // Step 2 before step 1 at the same millisecond still counts (step order), step 2 a millisecond
+        // before does not.
+        ev(3, B, "2026-10-01T09:59:59.999Z"),
+        ev(3, A, "2026-10-01T10:00:00Z"),
+    ])
+    .await;
+    let r = ask(
+        &f,
+        json!({"steps": [{"event": A}, {"event": B}], "window": "1h"}),
+    )
+    .await;
+    assert_eq!(counts(&r.steps), [3, 1]);
+    assert_eq!(r.steps[1].median_seconds, Some(3600.0));
 }

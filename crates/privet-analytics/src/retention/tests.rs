@@ -126,3 +126,15 @@ async fn malformed_retention_names_the_field() {
     assert_eq!(refused(json!({"birth_event": "Nope"})).await, "birth_event");
     assert_eq!(refused(json!({"timezone": "Nowhere"})).await, "timezone");
 }
+
+#[tokio::test]
+async fn a_misspelt_return_event_is_named() {
+    let f = fixture().await;
+    let error = run(
+        &f.scope(),
+        &request(json!({"return_event": "Made API cal"})),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.field(), Some("return_event"));
+}
