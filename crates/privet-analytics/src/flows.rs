@@ -14,10 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::Scope;
 use crate::error::{AnalyticsError, Result};
-use crate::insights::OTHER;
 use crate::property::{FilterSpec, Table, parse_filters};
+use crate::request::{self, OTHER, event_name};
 use crate::scan::{Interner, fold, ints, opt, times};
-use crate::time::Range;
 
 const MAX_STEPS: usize = 10;
 
@@ -77,15 +76,7 @@ fn keep_nearest(nearest: &mut Vec<(i64, u32)>, candidate: (i64, u32), k: usize) 
 
 /// Runs a flows query.
 pub async fn run(scope: &Scope<'_>, request: &FlowRequest) -> Result<FlowResult> {
-    let anchor = match request.event.as_deref().map(str::trim) {
-        Some(name) if !name.is_empty() => name.to_string(),
-        _ => {
-            return Err(AnalyticsError::invalid(
-                "event",
-                "name the event to start from",
-            ));
-        }
-    };
+    let anchor = event_name(request.event.as_deref(), "event")?;
     let after = match request.direction.as_deref().unwrap_or("after") {
         "after" => true,
         "before" => false,
@@ -96,26 +87,9 @@ pub async fn run(scope: &Scope<'_>, request: &FlowRequest) -> Result<FlowResult>
             ));
         }
     };
-    let steps = request.steps.unwrap_or(3);
-    if steps == 0 || steps > MAX_STEPS {
-        return Err(AnalyticsError::invalid(
-            "steps",
-            format!("between 1 and {MAX_STEPS} steps"),
-        ));
-    }
-    let limit = request.limit.unwrap_or(10);
-    if limit == 0 {
-        return Err(AnalyticsError::invalid(
-            "limit",
-            "the limit must be at least 1",
-        ));
-    }
-    let range = Range::parse(
-        request.from.as_deref(),
-        request.to.as_deref(),
-        request.timezone.as_deref(),
-        scope.now_us,
-    )?;
+    let steps = request::count(request.steps, 3, MAX_STEPS, "steps")?;
+    let limit = request::limit(request.limit)?;
+    let range = scope.range(&request.from, &request.to, &request.timezone)?;
     let filters = parse_filters(&request.filters, Table::Events, "filters")?;
     // Phase 1: each person's first anchor event in the range.
     let anchors = scope

@@ -20,8 +20,9 @@ use serde_json::Value;
 
 use crate::Scope;
 use crate::error::{AnalyticsError, Result};
-use crate::insights::{OTHER, quantile};
+use crate::insights::quantile;
 use crate::property::{Filter, FilterSpec, Property, Table, parse_filters};
+use crate::request::{self, event_name};
 use crate::scan::{Interner, fold, ints, opt, times};
 use crate::time::{Range, parse_window};
 use crate::timeline::{Row, for_each_actor};
@@ -106,7 +107,7 @@ struct Plan {
     breakdown: Option<String>,
     limit: usize,
     hold: Vec<Property>,
-    actor: Option<Property>,
+    actor: Expr,
 }
 
 fn plan(scope: &Scope<'_>, request: &FunnelRequest) -> Result<Plan> {
@@ -171,29 +172,15 @@ fn plan(scope: &Scope<'_>, request: &FunnelRequest) -> Result<Plan> {
             .unwrap_or(&Value::String("1d".into())),
         "window",
     )?;
-    let range = Range::parse(
-        request.from.as_deref(),
-        request.to.as_deref(),
-        request.timezone.as_deref(),
-        scope.now_us,
-    )?;
-    let limit = request.limit.unwrap_or(10);
-    if limit == 0 {
-        return Err(AnalyticsError::invalid(
-            "limit",
-            "the limit must be at least 1",
-        ));
-    }
+    let range = scope.range(&request.from, &request.to, &request.timezone)?;
+    let limit = request::limit(request.limit)?;
     let hold = request
         .hold_constant
         .iter()
         .enumerate()
         .map(|(i, name)| Property::parse(name, Table::Events, &format!("hold_constant[{i}]")))
         .collect::<Result<Vec<_>>>()?;
-    let actor = match request.count_by.as_deref() {
-        None | Some("person") | Some("person_id") => None,
-        Some(key) => Some(Property::parse(key, Table::Events, "count_by")?),
-    };
+    let actor = request::actor(request.count_by.as_deref())?;
     Ok(Plan {
         steps,
         exclusions,
@@ -207,13 +194,6 @@ fn plan(scope: &Scope<'_>, request: &FunnelRequest) -> Result<Plan> {
     })
 }
 
-fn event_name(event: Option<&str>, field: &str) -> Result<String> {
-    match event.map(str::trim) {
-        Some(name) if !name.is_empty() => Ok(name.to_string()),
-        _ => Err(AnalyticsError::invalid(field, "name an event")),
-    }
-}
-
 /// The chain reported for an actor: its step times and the breakdown value of its first step.
 #[derive(Clone, Copy, Debug)]
 struct Chain {
@@ -222,7 +202,7 @@ struct Chain {
 }
 
 /// Per breakdown value: how many actors reached each level, and their times to convert.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Tally {
     reached: Vec<u64>,
     durations: Vec<Vec<f64>>,
@@ -280,14 +260,8 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
             Some(m) => m + term,
         });
     }
-    let actor = match &plan.actor {
-        None => col("person_id"),
-        Some(property) => property.id(),
-    };
-    let breakdown = match &plan.breakdown {
-        Some(name) => scope.breakdown_expr(name, "breakdown").await?,
-        None => lit(datafusion::common::ScalarValue::Utf8(None)),
-    };
+    let actor = plan.actor.clone();
+    let breakdown = request::breakdown(scope, plan.breakdown.as_deref()).await?;
     let hold = if plan.hold.is_empty() {
         lit(datafusion::common::ScalarValue::Utf8(None))
     } else {
@@ -405,12 +379,16 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
     }
 
     let step_names: Vec<String> = plan.steps.iter().map(|(e, _)| e.clone()).collect();
+    // Without a breakdown there is one tally, which is the overall one; with one, the overall tally is their sum.
     let mut overall = Tally::new(n);
-    for tally in tallies.values() {
-        overall.merge(Tally {
-            reached: tally.reached.clone(),
-            durations: tally.durations.clone(),
-        });
+    if plan.breakdown.is_none() {
+        for tally in tallies.drain().map(|(_, t)| t) {
+            overall.merge(tally);
+        }
+    } else {
+        for tally in tallies.values() {
+            overall.merge(tally.clone());
+        }
     }
     // A step nobody reached may name an event that never existed (a typo): say so rather than answer 0.
     let unreached: Vec<(&str, String)> = step_names
@@ -420,34 +398,19 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
         .map(|(i, name)| (name.as_str(), format!("steps[{i}].event")))
         .collect();
     scope.ensure_events_exist(&unreached).await?;
-    let mut breakdown = Vec::new();
-    if plan.breakdown.is_some() {
-        let values = keys.values();
-        let text = |code: u32| values.get(code as usize).cloned().flatten();
-        let mut ranked: Vec<(u32, Tally)> = tallies.into_iter().collect();
-        ranked.sort_by(|(a, ta), (b, tb)| {
-            tb.reached[0]
-                .cmp(&ta.reached[0])
-                .then_with(|| text(*a).cmp(&text(*b)))
-        });
-        let mut other: Option<Tally> = None;
-        for (i, (key, tally)) in ranked.into_iter().enumerate() {
-            if i < plan.limit {
-                breakdown.push(BreakdownResult {
-                    value: text(key),
-                    steps: figures(&step_names, tally),
-                });
-            } else {
-                other.get_or_insert_with(|| Tally::new(n)).merge(tally);
-            }
-        }
-        if let Some(other) = other {
-            breakdown.push(BreakdownResult {
-                value: Some(OTHER.to_string()),
-                steps: figures(&step_names, other),
-            });
-        }
-    }
+    let breakdown = request::top_n(
+        tallies,
+        &keys.values(),
+        plan.limit,
+        |t| t.reached[0],
+        Tally::merge,
+    )
+    .into_iter()
+    .map(|(value, tally)| BreakdownResult {
+        value,
+        steps: figures(&step_names, tally),
+    })
+    .collect();
     Ok(FunnelResult {
         steps: figures(&step_names, overall),
         breakdown,
@@ -550,9 +513,11 @@ fn figures(names: &[String], mut tally: Tally) -> Vec<StepResult> {
         let (median, p90) = if i == 0 || durations.is_empty() {
             (None, None)
         } else {
+            // Milliseconds are precision enough for a time to convert, and print the same everywhere.
+            let ms = |v: f64| (v * 1000.0).round() / 1000.0;
             (
-                Some(quantile(durations, 0.5)),
-                Some(quantile(durations, 0.9)),
+                Some(ms(quantile(durations, 0.5))),
+                Some(ms(quantile(durations, 0.9))),
             )
         };
         out.push(StepResult {

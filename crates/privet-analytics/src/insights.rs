@@ -15,13 +15,13 @@ use serde_json::Value;
 use crate::Scope;
 use crate::error::{AnalyticsError, Result};
 use crate::property::{FilterSpec, Property, Table, parse_filters};
+use crate::request::{self, event_name};
 use crate::scan::{Interner, floats, fold, ints, opt, times};
-use crate::time::{Range, Unit, label};
+use crate::time::{Unit, label};
 
 /// The series name when no event is named.
 pub const ANY_EVENT: &str = "$any";
-/// The breakdown value that stands for everything beyond the top `limit`.
-pub const OTHER: &str = "$other";
+pub use crate::request::OTHER;
 const OTHER_CODE: u32 = u32::MAX;
 
 /// `POST /api/insights`.
@@ -253,12 +253,7 @@ pub async fn run(scope: &Scope<'_>, request: &InsightsRequest) -> Result<Insight
         }
         (_, false) => None,
     };
-    let range = Range::parse(
-        request.from.as_deref(),
-        request.to.as_deref(),
-        request.timezone.as_deref(),
-        scope.now_us,
-    )?;
+    let range = scope.range(&request.from, &request.to, &request.timezone)?;
     let unit = Unit::parse(request.bucket.as_deref().unwrap_or("day"), "bucket")?;
     let buckets = range.buckets(unit);
     let breakdowns = request.breakdown.names();
@@ -268,20 +263,9 @@ pub async fn run(scope: &Scope<'_>, request: &InsightsRequest) -> Result<Insight
             "at most two breakdown properties",
         ));
     }
-    let limit = request.limit.unwrap_or(10);
-    if limit == 0 {
-        return Err(AnalyticsError::invalid(
-            "limit",
-            "the limit must be at least 1",
-        ));
-    }
+    let limit = request::limit(request.limit)?;
     for (i, event) in request.events.iter().enumerate() {
-        if event.trim().is_empty() {
-            return Err(AnalyticsError::invalid(
-                format!("events[{i}]"),
-                "empty event name",
-            ));
-        }
+        event_name(Some(event), &format!("events[{i}]"))?;
     }
     let filters = parse_filters(&request.filters, Table::Events, "filters")?;
 

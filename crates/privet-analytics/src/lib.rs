@@ -20,6 +20,7 @@ pub mod funnels;
 pub mod insights;
 pub mod profiles;
 pub mod property;
+pub mod request;
 pub mod retention;
 pub mod scan;
 pub mod time;

@@ -11,27 +11,9 @@ use datafusion_functions_json::functions::{json_as_text, json_get_float};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::{AnalyticsError, Result};
+use privet_store::schema::DIMENSION_COLUMNS;
 
-/// The text columns of the `events` table that properties may name.
-pub const EVENT_COLUMNS: [&str; 16] = [
-    "event",
-    "country",
-    "region",
-    "city",
-    "os",
-    "os_version",
-    "browser",
-    "browser_version",
-    "device_type",
-    "referrer_domain",
-    "referrer_type",
-    "url_path",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "lib",
-];
+use crate::error::{AnalyticsError, Result};
 
 /// Which table a property is read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +49,7 @@ impl Property {
         if is_id {
             return Ok(Property::Id(name.to_string()));
         }
-        if table == Table::Events && EVENT_COLUMNS.contains(&name) {
+        if table == Table::Events && (name == "event" || DIMENSION_COLUMNS.contains(&name)) {
             return Ok(Property::Column(name.to_string()));
         }
         if matches!(name, "time" | "insert_id" | "first_seen" | "last_seen") {

@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::Scope;
 use crate::error::{AnalyticsError, Result};
-use crate::insights::OTHER;
 use crate::property::{FilterSpec, Table, parse_filters};
+use crate::request::{self, event_name};
 use crate::scan::{Interner, fold, ints, opt, times};
-use crate::time::{Buckets, Range, Unit, label};
+use crate::time::{Buckets, Unit, label};
 use crate::timeline::Row;
 
 /// Periods are tracked as bits of a `u128` per cohort membership.
@@ -179,15 +179,7 @@ impl Memberships {
 
 /// Runs a retention query.
 pub async fn run(scope: &Scope<'_>, request: &RetentionRequest) -> Result<RetentionResult> {
-    let birth = match request.birth_event.as_deref().map(str::trim) {
-        Some(name) if !name.is_empty() => name.to_string(),
-        _ => {
-            return Err(AnalyticsError::invalid(
-                "birth_event",
-                "name the birth event",
-            ));
-        }
-    };
+    let birth = event_name(request.birth_event.as_deref(), "birth_event")?;
     let return_event = match request.return_event.as_deref().map(str::trim) {
         Some("") => return Err(AnalyticsError::invalid("return_event", "empty event name")),
         other => other.map(str::to_string),
@@ -209,39 +201,16 @@ pub async fn run(scope: &Scope<'_>, request: &RetentionRequest) -> Result<Retent
             "retention buckets are day, week or month",
         ));
     }
-    let periods = request.periods.unwrap_or(8);
-    if periods == 0 || periods > MAX_PERIODS {
-        return Err(AnalyticsError::invalid(
-            "periods",
-            format!("between 1 and {MAX_PERIODS} periods"),
-        ));
-    }
-    let limit = request.limit.unwrap_or(10);
-    if limit == 0 {
-        return Err(AnalyticsError::invalid(
-            "limit",
-            "the limit must be at least 1",
-        ));
-    }
-    let range = Range::parse(
-        request.from.as_deref(),
-        request.to.as_deref(),
-        request.timezone.as_deref(),
-        scope.now_us,
-    )?;
+    let periods = request::count(request.periods, 8, MAX_PERIODS, "periods")?;
+    let limit = request::limit(request.limit)?;
+    let range = scope.range(&request.from, &request.to, &request.timezone)?;
     let buckets = range.buckets(unit);
     let filters = parse_filters(&request.filters, Table::Events, "filters")?;
     let birth_filters = parse_filters(&request.birth_filters, Table::Events, "birth_filters")?;
     let return_filters = parse_filters(&request.return_filters, Table::Events, "return_filters")?;
 
-    let actor = match request.count_by.as_deref() {
-        None | Some("person") | Some("person_id") => col("person_id"),
-        Some(key) => crate::property::Property::parse(key, Table::Events, "count_by")?.id(),
-    };
-    let breakdown = match &request.breakdown {
-        Some(name) => scope.breakdown_expr(name, "breakdown").await?,
-        None => lit(datafusion::common::ScalarValue::Utf8(None)),
-    };
+    let actor = request::actor(request.count_by.as_deref())?;
+    let breakdown = request::breakdown(scope, request.breakdown.as_deref()).await?;
 
     // Phase 1: births. First-time births need the actor's history before the range, to know the birth is
     // their first; recurring births only the range.
@@ -363,36 +332,15 @@ pub async fn run(scope: &Scope<'_>, request: &RetentionRequest) -> Result<Retent
         unseen.push((event.as_str(), "return_event".to_string()));
     }
     scope.ensure_events_exist(&unseen).await?;
-    let mut breakdown = Vec::new();
-    if request.breakdown.is_some() {
-        let values = keys.values();
-        let text = |code: u32| values.get(code as usize).cloned().flatten();
-        let mut ranked: Vec<(u32, Triangle)> = triangles.into_iter().collect();
-        ranked.sort_by(|(a, ta), (b, tb)| {
-            tb.total()
-                .cmp(&ta.total())
-                .then_with(|| text(*a).cmp(&text(*b)))
-        });
-        let mut other: Option<Triangle> = None;
-        for (i, (key, triangle)) in ranked.into_iter().enumerate() {
-            if i < limit {
-                breakdown.push(RetentionBreakdown {
-                    value: text(key),
-                    cohorts: triangle.rows(&labels),
-                });
-            } else {
-                other
-                    .get_or_insert_with(|| Triangle::new(n_buckets, periods))
-                    .merge(&triangle);
-            }
-        }
-        if let Some(other) = other {
-            breakdown.push(RetentionBreakdown {
-                value: Some(OTHER.to_string()),
-                cohorts: other.rows(&labels),
-            });
-        }
-    }
+    let breakdown = request::top_n(triangles, &keys.values(), limit, Triangle::total, |a, b| {
+        a.merge(&b)
+    })
+    .into_iter()
+    .map(|(value, triangle)| RetentionBreakdown {
+        value,
+        cohorts: triangle.rows(&labels),
+    })
+    .collect();
     Ok(RetentionResult {
         cohorts: overall.rows(&labels),
         breakdown,

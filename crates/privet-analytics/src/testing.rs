@@ -10,7 +10,7 @@ use privet_query::QueryEngine;
 use privet_store::{Store, WriteBatch};
 use serde_json::{Value, json};
 
-use crate::{Analytics, Scope};
+use crate::{Analysis, Analytics, Scope};
 
 /// One event of a fixture.
 #[derive(Clone, Debug)]
@@ -141,5 +141,29 @@ fn minimal((i, e): (usize, &Ev)) -> MinimalEvent {
         },
         properties: e.properties.to_string(),
         store: true,
+    }
+}
+
+/// `base` with the fields of `overrides` on top, read as a request.
+pub fn request<R: Analysis>(base: Value, overrides: Value) -> R {
+    let mut merged = base;
+    let fields = merged.as_object_mut().expect("a JSON object");
+    fields.extend(overrides.as_object().expect("a JSON object").clone());
+    serde_json::from_value(merged).expect("a well-formed request")
+}
+
+/// The answer to `base` + `overrides`, which must succeed.
+pub async fn ask<R: Analysis>(f: &Fixture, base: Value, overrides: Value) -> R::Output {
+    request::<R>(base, overrides)
+        .run(&f.scope())
+        .await
+        .expect("the query succeeds")
+}
+
+/// The field named by the refusal of `base` + `overrides`, which must fail.
+pub async fn refused<R: Analysis>(f: &Fixture, base: Value, overrides: Value) -> String {
+    match request::<R>(base, overrides).run(&f.scope()).await {
+        Ok(_) => panic!("the query was not refused"),
+        Err(error) => error.field().unwrap_or_default().to_string(),
     }
 }

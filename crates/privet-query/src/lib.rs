@@ -11,6 +11,8 @@ pub mod result;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
+use datafusion::dataframe::DataFrame;
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
@@ -97,13 +99,40 @@ impl QueryEngine {
         project: i64,
         sql: &str,
     ) -> Result<Vec<RecordBatch>, QueryError> {
+        self.frame(version, project, sql)
+            .await?
+            .collect()
+            .await
+            .map_err(classify)
+    }
+
+    /// Runs one read-only query as a stream of batches, for results too large to hold (exports).
+    pub async fn stream(
+        &self,
+        version: Arc<Version>,
+        project: i64,
+        sql: &str,
+    ) -> Result<SendableRecordBatchStream, QueryError> {
+        self.frame(version, project, sql)
+            .await?
+            .execute_stream()
+            .await
+            .map_err(classify)
+    }
+
+    /// Plans one query, refusing anything that is not read-only.
+    async fn frame(
+        &self,
+        version: Arc<Version>,
+        project: i64,
+        sql: &str,
+    ) -> Result<DataFrame, QueryError> {
         let ctx = self.session(version, project)?;
         let options = SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
             .with_allow_statements(false);
-        let frame = ctx.sql_with_options(sql, options).await.map_err(classify)?;
-        frame.collect().await.map_err(classify)
+        ctx.sql_with_options(sql, options).await.map_err(classify)
     }
 
     /// Runs a query and shapes the result for JSON, keeping at most `query.max_result_rows` rows.

@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::testing::{Fixture, ev};
+use crate::request::OTHER;
+use crate::testing::{self, Fixture, ev};
 
 const S: &str = "Signed up";
 const K: &str = "Created API key";
@@ -34,16 +35,12 @@ async fn fixture() -> Fixture {
     .await
 }
 
-fn request(value: Value) -> FlowRequest {
-    let mut base = json!({"event": S, "steps": 2, "from": "2026-10-01", "to": "2026-10-05"});
-    base.as_object_mut()
-        .unwrap()
-        .extend(value.as_object().unwrap().clone());
-    serde_json::from_value(base).unwrap()
+fn base() -> Value {
+    json!({"event": S, "steps": 2, "from": "2026-10-01", "to": "2026-10-05"})
 }
 
 async fn ask(f: &Fixture, value: Value) -> FlowResult {
-    run(&f.scope(), &request(value)).await.unwrap()
+    testing::ask::<FlowRequest>(f, base(), value).await
 }
 
 fn edges(r: &FlowResult) -> Vec<(usize, String, String, u64)> {
@@ -111,7 +108,7 @@ async fn malformed_flows_name_the_field() {
         (json!({"steps": 11}), "steps"),
         (json!({"limit": 0}), "limit"),
     ] {
-        let error = run(&f.scope(), &request(value.clone())).await.unwrap_err();
-        assert_eq!(error.field(), Some(field), "{value}");
+        let refused = testing::refused::<FlowRequest>(&f, base(), value.clone()).await;
+        assert_eq!(refused, field, "{value}");
     }
 }

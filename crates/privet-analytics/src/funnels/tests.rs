@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::testing::{Fixture, ev};
+use crate::request::OTHER;
+use crate::testing::{self, Fixture, ev};
 
 const A: &str = "Signed up";
 const B: &str = "Created API key";
@@ -37,19 +38,12 @@ async fn fixture() -> Fixture {
     .await
 }
 
-fn request(value: Value) -> FunnelRequest {
-    let mut base = json!({
-        "steps": [{"event": A}, {"event": B}, {"event": C}],
-        "window": "1d", "from": "2026-10-01", "to": "2026-10-10"
-    });
-    base.as_object_mut()
-        .unwrap()
-        .extend(value.as_object().unwrap().clone());
-    serde_json::from_value(base).unwrap()
+fn base() -> Value {
+    json!({"steps": [{"event": A}, {"event": B}, {"event": C}], "window": "1d", "from": "2026-10-01", "to": "2026-10-10"})
 }
 
 async fn ask(f: &Fixture, value: Value) -> FunnelResult {
-    run(&f.scope(), &request(value)).await.unwrap()
+    testing::ask::<FunnelRequest>(f, base(), value).await
 }
 
 fn counts(steps: &[StepResult]) -> Vec<u64> {
@@ -161,17 +155,7 @@ async fn exclusions_hold_constant_and_organisations() {
 #[tokio::test]
 async fn malformed_funnels_name_the_field() {
     let f = fixture().await;
-    let refused = |value: Value| {
-        let f = &f;
-        async move {
-            run(&f.scope(), &request(value))
-                .await
-                .unwrap_err()
-                .field()
-                .unwrap_or_default()
-                .to_string()
-        }
-    };
+    let refused = |value: Value| testing::refused::<FunnelRequest>(&f, base(), value);
     assert_eq!(refused(json!({"steps": []})).await, "steps");
     assert_eq!(
         refused(json!({"steps": [{"event": A}, {}]})).await,

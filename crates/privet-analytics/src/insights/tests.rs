@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::testing::{Fixture, ev};
+use crate::request::OTHER;
+use crate::testing::{self, Fixture, ev};
 
 async fn fixture() -> Fixture {
     Fixture::new(&[
@@ -31,21 +32,16 @@ async fn fixture() -> Fixture {
     .await
 }
 
-fn request(value: Value) -> InsightsRequest {
-    let mut base = json!({"events": ["Made API call"], "from": "2026-10-01", "to": "2026-10-02"});
-    base.as_object_mut()
-        .unwrap()
-        .extend(value.as_object().unwrap().clone());
-    serde_json::from_value(base).unwrap()
+fn base() -> Value {
+    json!({"events": ["Made API call"], "from": "2026-10-01", "to": "2026-10-02"})
 }
 
 async fn ask(f: &Fixture, value: Value) -> InsightsResult {
-    run(&f.scope(), &request(value)).await.unwrap()
+    testing::ask::<InsightsRequest>(f, base(), value).await
 }
 
 async fn refused(f: &Fixture, value: Value) -> String {
-    let error = run(&f.scope(), &request(value)).await.unwrap_err();
-    error.field().unwrap_or_default().to_string()
+    testing::refused::<InsightsRequest>(f, base(), value).await
 }
 
 fn values(series: &Series) -> Vec<Value> {

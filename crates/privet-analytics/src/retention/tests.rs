@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::testing::{Fixture, ev};
+use crate::request::OTHER;
+use crate::testing::{self, Fixture, ev};
 
 const S: &str = "Signed up";
 const M: &str = "Made API call";
@@ -28,19 +29,12 @@ async fn fixture() -> Fixture {
     .await
 }
 
-fn request(value: Value) -> RetentionRequest {
-    let mut base = json!({
-        "birth_event": S, "return_event": M, "bucket": "day", "periods": 3,
-        "from": "2026-10-01", "to": "2026-10-05"
-    });
-    base.as_object_mut()
-        .unwrap()
-        .extend(value.as_object().unwrap().clone());
-    serde_json::from_value(base).unwrap()
+fn base() -> Value {
+    json!({"birth_event": S, "return_event": M, "bucket": "day", "periods": 3, "from": "2026-10-01", "to": "2026-10-05"})
 }
 
 async fn ask(f: &Fixture, value: Value) -> RetentionResult {
-    run(&f.scope(), &request(value)).await.unwrap()
+    testing::ask::<RetentionRequest>(f, base(), value).await
 }
 
 type Cells = Vec<(u64, Vec<Option<u64>>)>;
@@ -108,17 +102,7 @@ async fn any_return_event_weeks_and_breakdown() {
 #[tokio::test]
 async fn malformed_retention_names_the_field() {
     let f = fixture().await;
-    let refused = |value: Value| {
-        let f = &f;
-        async move {
-            run(&f.scope(), &request(value))
-                .await
-                .unwrap_err()
-                .field()
-                .unwrap_or_default()
-                .to_string()
-        }
-    };
+    let refused = |value: Value| testing::refused::<RetentionRequest>(&f, base(), value);
     assert_eq!(refused(json!({"birth_event": null})).await, "birth_event");
     assert_eq!(refused(json!({"mode": "sometimes"})).await, "mode");
     assert_eq!(refused(json!({"bucket": "hour"})).await, "bucket");
@@ -130,11 +114,8 @@ async fn malformed_retention_names_the_field() {
 #[tokio::test]
 async fn a_misspelt_return_event_is_named() {
     let f = fixture().await;
-    let error = run(
-        &f.scope(),
-        &request(json!({"return_event": "Made API cal"})),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(error.field(), Some("return_event"));
+    let refused =
+        testing::refused::<RetentionRequest>(&f, base(), json!({"return_event": "Made API cal"}))
+            .await;
+    assert_eq!(refused, "return_event");
 }

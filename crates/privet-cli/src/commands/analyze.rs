@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use privet_analytics::{Analysis, Analytics, parse_request};
-use privet_query::{Column, QueryEngine, QueryResult};
+use privet_query::{Column, QueryResult};
 use serde_json::{Map, Value, json};
 
 use crate::output::{Format, render};
@@ -275,22 +275,15 @@ fn read_request(file: &PathBuf) -> anyhow::Result<Map<String, Value>> {
 
 /// Runs the analysis on the data directory's current snapshot.
 fn offline<R: Analysis>(shared: &Shared, body: &Value) -> anyhow::Result<Value> {
-    let config = super::load_config(&shared.target.common)?;
-    let (dir, control) = super::open_control(&config)?;
-    let project = super::project_or_default(&control, shared.target.project.as_deref())?;
     let request: R = parse_request(&serde_json::to_vec(body)?).map_err(with_field)?;
-    let version = privet_store::open_read_only(&dir)?;
-    let engine = QueryEngine::new(config.query.clone());
-    let analytics = Analytics::open(&dir)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let o = super::open_offline(&shared.target)?;
+    let analytics = Analytics::open(&o.dir)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_micros() as i64;
-    runtime.block_on(async {
-        let ctx = engine.session(version, project.id.0)?;
-        let scope = analytics.scope(ctx, project.id.0, now);
+    o.runtime.block_on(async {
+        let ctx = o.engine.session(o.version.clone(), o.project)?;
+        let scope = analytics.scope(ctx, o.project, now);
         let answer = request.run(&scope).await.map_err(with_field)?;
         Ok(serde_json::to_value(answer)?)
     })

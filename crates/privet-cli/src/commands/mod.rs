@@ -99,3 +99,34 @@ pub fn project_or_default(
             .context("name the project with --project (`privet project list` shows them)"),
     }
 }
+
+/// The query engine over a data directory's current snapshot (read-only, even while a server runs on it), with
+/// no row limit.
+pub struct Offline {
+    pub dir: PathBuf,
+    pub engine: privet_query::QueryEngine,
+    pub version: std::sync::Arc<privet_store::Version>,
+    pub project: i64,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+pub fn open_offline(target: &AdminTarget) -> anyhow::Result<Offline> {
+    let config = load_config(&target.common)?;
+    let (dir, control) = open_control(&config)?;
+    let project = project_or_default(&control, target.project.as_deref())?;
+    let version = privet_store::open_read_only(&dir)?;
+    let engine = privet_query::QueryEngine::new(privet_config::QueryConfig {
+        max_result_rows: usize::MAX,
+        ..config.query
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    Ok(Offline {
+        dir,
+        engine,
+        version,
+        project: project.id.0,
+        runtime,
+    })
+}

@@ -4,9 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use datafusion::prelude::SQLOptions;
 use futures::StreamExt;
-use privet_query::{QueryEngine, QueryResult};
+use privet_query::QueryResult;
 
 use crate::output::{Format, ParquetFile, render, result_to_batch};
 
@@ -76,63 +75,21 @@ fn remote(url: &str, args: &SqlArgs) -> anyhow::Result<QueryResult> {
     serde_json::from_value(value).context("the server's answer is not a query result")
 }
 
-/// The query engine over the data directory's current snapshot, with no row limit.
-struct Offline {
-    engine: QueryEngine,
-    version: std::sync::Arc<privet_store::Version>,
-    project: i64,
-    runtime: tokio::runtime::Runtime,
-}
-
-fn open_offline(args: &SqlArgs) -> anyhow::Result<Offline> {
-    let config = super::load_config(&args.target.common)?;
-    let (dir, control) = super::open_control(&config)?;
-    let project = super::project_or_default(&control, args.target.project.as_deref())?;
-    let version = privet_store::open_read_only(&dir)?;
-    let engine = QueryEngine::new(privet_config::QueryConfig {
-        max_result_rows: usize::MAX,
-        ..config.query
-    });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    Ok(Offline {
-        engine,
-        version,
-        project: project.id.0,
-        runtime,
-    })
-}
-
 fn offline(args: &SqlArgs) -> anyhow::Result<QueryResult> {
-    let o = open_offline(args)?;
+    let o = super::open_offline(&args.target)?;
     Ok(o.runtime
         .block_on(o.engine.sql_result(o.version, o.project, &args.query))?)
 }
 
 /// Streams the query's batches into a Parquet file, never holding the whole result.
 fn export_offline(args: &SqlArgs, output: &std::path::Path) -> anyhow::Result<usize> {
-    let o = open_offline(args)?;
-    let ctx = o.engine.session(o.version, o.project)?;
+    let o = super::open_offline(&args.target)?;
     o.runtime.block_on(async {
-        // The same read-only guard as `QueryEngine::sql`.
-        let options = SQLOptions::new()
-            .with_allow_ddl(false)
-            .with_allow_dml(false)
-            .with_allow_statements(false);
-        let frame = ctx
-            .sql_with_options(&args.query, options)
-            .await
-            .map_err(query_error)?;
-        let mut stream = frame.execute_stream().await.map_err(query_error)?;
+        let mut stream = o.engine.stream(o.version, o.project, &args.query).await?;
         let mut file = ParquetFile::create(output, stream.schema())?;
         while let Some(batch) = stream.next().await {
-            file.write(&batch.map_err(query_error)?)?;
+            file.write(&batch.map_err(privet_query::classify)?)?;
         }
         file.finish()
     })
-}
-
-fn query_error(error: datafusion::error::DataFusionError) -> anyhow::Error {
-    anyhow::anyhow!("{}", privet_query::classify(error))
 }

@@ -39,6 +39,12 @@ fn scope<'a>(app: &'a App, project: ProjectId) -> Result<Scope<'a>, ApiError> {
     Ok(app.analytics.scope(ctx, project.0, now_us()))
 }
 
+/// An analyst's (or admin's) project, named by the `project` query parameter when the key covers several.
+fn caller(app: &App, headers: &HeaderMap, query: &ProjectQuery) -> Result<ProjectId, ApiError> {
+    let key = authorize(app, headers, Permission::Query)?;
+    project_of(app, &key, query.project.as_deref())
+}
+
 /// `POST /api/insights`, `/api/funnels`, `/api/retention`, `/api/flows`.
 pub async fn analysis<R: Analysis>(
     State(app): AppState,
@@ -64,8 +70,7 @@ pub async fn list_cohorts(
     Query(query): Query<ProjectQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let key = authorize(&app, &headers, Permission::Query)?;
-    let project = project_of(&app, &key, query.project.as_deref())?;
+    let project = caller(&app, &headers, &query)?;
     let cohorts = app.analytics.cohorts().list(project.0)?;
     Ok(Json(serde_json::json!({ "cohorts": cohorts })).into_response())
 }
@@ -96,8 +101,7 @@ pub async fn delete_cohort(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let key = authorize(&app, &headers, Permission::Query)?;
-    let project = project_of(&app, &key, query.project.as_deref())?;
+    let project = caller(&app, &headers, &query)?;
     if !app.analytics.cohorts().delete(project.0, &name)? {
         return Err(ApiError::owned(
             404,
@@ -115,8 +119,7 @@ pub async fn person(
     Path(person_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let key = authorize(&app, &headers, Permission::Query)?;
-    let project = project_of(&app, &key, query.project.as_deref())?;
+    let project = caller(&app, &headers, &query)?;
     let id = parse_id(&person_id, "person_id")?;
     let scope = scope(&app, project)?;
     match privet_analytics::profiles::person(&scope, id).await? {
@@ -136,8 +139,7 @@ pub async fn group(
     Path((group_key, group_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let key = authorize(&app, &headers, Permission::Query)?;
-    let project = project_of(&app, &key, query.project.as_deref())?;
+    let project = caller(&app, &headers, &query)?;
     let id = parse_id(&group_id, "group_id")?;
     let scope = scope(&app, project)?;
     match privet_analytics::profiles::group(&scope, &group_key, id).await? {

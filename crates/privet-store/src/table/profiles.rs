@@ -12,9 +12,9 @@ use arrow::datatypes::{
 };
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::{DataFusionError, Result};
+use datafusion::common::{DataFusionError, Result, ScalarValue};
 use datafusion::datasource::{MemTable, TableType};
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use rusqlite::params;
 
@@ -49,11 +49,14 @@ fn external(e: rusqlite::Error) -> DataFusionError {
     DataFusionError::External(Box::new(e))
 }
 
-type Build = Box<dyn Fn() -> Result<Arc<dyn TableProvider>> + Send + Sync>;
+/// Builds the rows, all of them or only those whose key column equals the given id.
+type Build = Box<dyn Fn(Option<i64>) -> Result<Arc<dyn TableProvider>> + Send + Sync>;
 
-/// A table with a known schema whose rows are built when a scan asks for them.
+/// A table with a known schema whose rows are built when a scan asks for them. A filter `key = <id>` (one
+/// person's or one organisation's profile) is pushed into the metadata query instead of loading every row.
 struct Lazy {
     schema: SchemaRef,
+    key: &'static str,
     build: Build,
 }
 
@@ -75,6 +78,14 @@ impl TableProvider for Lazy {
         TableType::Base
     }
 
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        // Inexact: the filters reach `scan`, and DataFusion still applies them to what it returns.
+        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+    }
+
     async fn scan(
         &self,
         state: &dyn Session,
@@ -82,17 +93,48 @@ impl TableProvider for Lazy {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        (self.build)()?
+        (self.build)(equal_id(filters, self.key))?
             .scan(state, projection, filters, limit)
             .await
     }
+}
+
+/// The id a conjunction of filters pins `column` to (`column = 42`), if any.
+fn equal_id(filters: &[Expr], column: &str) -> Option<i64> {
+    use datafusion::logical_expr::utils::split_conjunction;
+    use datafusion::logical_expr::{BinaryExpr, Operator};
+    let is_column = |e: &Expr| matches!(e, Expr::Column(c) if c.name == column);
+    let literal = |e: &Expr| match e {
+        Expr::Literal(ScalarValue::Int64(Some(v)), _) => Some(*v),
+        _ => None,
+    };
+    filters
+        .iter()
+        .flat_map(split_conjunction)
+        .find_map(|e| match e {
+            Expr::BinaryExpr(BinaryExpr {
+                left,
+                op: Operator::Eq,
+                right,
+            }) => {
+                if is_column(left) {
+                    literal(right)
+                } else if is_column(right) {
+                    literal(left)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        })
 }
 
 /// The `people` table of `project`: every person with a profile or an event.
 pub fn people(version: Arc<Version>, project: i64) -> Result<Arc<dyn TableProvider>> {
     Ok(Arc::new(Lazy {
         schema: people_schema(),
-        build: Box::new(move || load_people(&version, project)),
+        key: "person_id",
+        build: Box::new(move |id| load_people(&version, project, id)),
     }))
 }
 
@@ -100,11 +142,16 @@ pub fn people(version: Arc<Version>, project: i64) -> Result<Arc<dyn TableProvid
 pub fn groups(version: Arc<Version>, project: i64) -> Result<Arc<dyn TableProvider>> {
     Ok(Arc::new(Lazy {
         schema: groups_schema(),
-        build: Box::new(move || load_groups(&version, project)),
+        key: "group_id",
+        build: Box::new(move |id| load_groups(&version, project, id)),
     }))
 }
 
-fn load_people(version: &Arc<Version>, project: i64) -> Result<Arc<dyn TableProvider>> {
+fn load_people(
+    version: &Arc<Version>,
+    project: i64,
+    only: Option<i64>,
+) -> Result<Arc<dyn TableProvider>> {
     struct Person {
         first: Option<i64>,
         last: Option<i64>,
@@ -116,9 +163,9 @@ fn load_people(version: &Arc<Version>, project: i64) -> Result<Arc<dyn TableProv
         let meta = meta(version)?;
         let mut stmt = meta
             .connection()
-            .prepare("SELECT person_id, first_seen, last_seen, properties FROM people WHERE project = ?1 ORDER BY person_id")
+            .prepare("SELECT person_id, first_seen, last_seen, properties FROM people WHERE project = ?1 AND (?2 IS NULL OR person_id = ?2) ORDER BY person_id")
             .map_err(external)?;
-        let mut rows = stmt.query(params![project]).map_err(external)?;
+        let mut rows = stmt.query(params![project, only]).map_err(external)?;
         while let Some(r) = rows.next().map_err(external)? {
             let id: i64 = r.get(0).map_err(external)?;
             order.push(id);
@@ -142,6 +189,9 @@ fn load_people(version: &Arc<Version>, project: i64) -> Result<Arc<dyn TableProv
         for (person, time) in persons.iter().zip(times.values().iter()) {
             let Some(person) = person else { continue };
             let person = remaps.get(&person).copied().unwrap_or(person);
+            if only.is_some_and(|only| only != person) {
+                continue;
+            }
             let entry = people.entry(person).or_insert_with(|| {
                 order.push(person);
                 Person {
@@ -178,16 +228,20 @@ fn load_people(version: &Arc<Version>, project: i64) -> Result<Arc<dyn TableProv
     Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
 }
 
-fn load_groups(version: &Arc<Version>, project: i64) -> Result<Arc<dyn TableProvider>> {
+fn load_groups(
+    version: &Arc<Version>,
+    project: i64,
+    only: Option<i64>,
+) -> Result<Arc<dyn TableProvider>> {
     let meta = meta(version)?;
     let mut stmt = meta
         .connection()
-        .prepare("SELECT group_key, group_id, properties FROM groups WHERE project = ?1 ORDER BY group_key, group_id")
+        .prepare("SELECT group_key, group_id, properties FROM groups WHERE project = ?1 AND (?2 IS NULL OR group_id = ?2) ORDER BY group_key, group_id")
         .map_err(external)?;
     let mut keys = StringBuilder::new();
     let mut ids = Int64Builder::new();
     let mut props = StringBuilder::new();
-    let mut rows = stmt.query(params![project]).map_err(external)?;
+    let mut rows = stmt.query(params![project, only]).map_err(external)?;
     while let Some(r) = rows.next().map_err(external)? {
         keys.append_value(r.get::<_, String>(0).map_err(external)?);
         ids.append_value(r.get(1).map_err(external)?);
@@ -203,4 +257,28 @@ fn load_groups(version: &Arc<Version>, project: i64) -> Result<Arc<dyn TableProv
         ],
     )?;
     Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::logical_expr::{col, lit};
+
+    use super::*;
+
+    #[test]
+    fn an_equality_on_the_key_is_pushed_down() {
+        let pinned = col("country")
+            .eq(lit("DE"))
+            .and(lit(7i64).eq(col("person_id")));
+        assert_eq!(equal_id(&[pinned], "person_id"), Some(7));
+        assert_eq!(
+            equal_id(&[col("person_id").gt(lit(7i64))], "person_id"),
+            None
+        );
+        assert_eq!(
+            equal_id(&[col("group_id").eq(lit(3i64))], "person_id"),
+            None
+        );
+        assert_eq!(equal_id(&[], "person_id"), None);
+    }
 }
