@@ -1,10 +1,12 @@
 //! `privet-bench`: benchmarks that print tables. `ingest` starts the real `privet serve` on 127.0.0.1 and loads
 //! it over HTTP the way SDKs do; `pipeline` runs the privacy pipeline in-process on one core. Run them through
-//! the scripts in `bench/` (they build the release binaries first).
+//! the scripts in `bench/` (they build the release binaries first). `breach` times `privet breach assess` on a
+//! million leaked records against a million known people.
 //!
 //! Benchmarks measure; they never assert a time. The only thing `privet-bench` checks is that the work it timed
 //! was real: every acknowledged event must be in the store afterwards.
 
+mod breach;
 mod events;
 mod ingest;
 mod pipeline;
@@ -40,6 +42,8 @@ enum Command {
     Ingest(IngestArgs),
     /// The privacy pipeline on one core: JSON → every transform → encoded log record, per step.
     Pipeline(pipeline::PipelineArgs),
+    /// Breach assessment: a million leaked records against a million known people, and DuckDB's join.
+    Breach(breach::BreachArgs),
 }
 
 #[derive(clap::Args)]
@@ -74,6 +78,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Ingest(args) => ingest(args),
         Command::Pipeline(args) => pipeline::run(args),
+        Command::Breach(args) => breach::run(args),
     }
 }
 

@@ -68,6 +68,15 @@ enum Command {
     Retention(commands::analyze::RetentionArgs),
     /// The most common next (or previous) steps after (before) an event.
     Flows(commands::analyze::FlowsArgs),
+    /// Incidents: the timeline and the 72-hour clock of GDPR Art. 33.
+    #[command(subcommand)]
+    Incident(commands::incident::IncidentCommand),
+    /// Breach response: assess a leaked dataset, notify the people affected, report to the authority.
+    #[command(subcommand)]
+    Breach(commands::breach::BreachCommand),
+    /// Canary identities that say where a leaked dataset came from.
+    #[command(subcommand)]
+    Canary(commands::canary::CanaryCommand),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +96,9 @@ fn main() -> ExitCode {
         Command::Funnel(args) => commands::analyze::funnel(args),
         Command::Retention(args) => commands::analyze::retention(args),
         Command::Flows(args) => commands::analyze::flows(args),
+        Command::Incident(command) => commands::incident::run(command),
+        Command::Breach(command) => commands::breach::run(command),
+        Command::Canary(command) => commands::canary::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

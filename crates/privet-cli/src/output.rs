@@ -16,6 +16,14 @@ use parquet::file::properties::WriterProperties;
 use privet_query::QueryResult;
 use serde_json::Value;
 
+/// An empty table with a header, in the style every command prints.
+pub fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(header.to_vec());
+    table
+}
+
 /// How to print a result.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {

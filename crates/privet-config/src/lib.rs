@@ -37,6 +37,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub query: QueryConfig,
     pub privacy: PrivacyConfig,
+    pub breach: BreachConfig,
 }
 
 impl Default for Config {
@@ -49,6 +50,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             query: QueryConfig::default(),
             privacy: PrivacyConfig::default(),
+            breach: BreachConfig::default(),
         }
     }
 }
@@ -176,6 +178,71 @@ impl Default for QueryConfig {
             max_result_rows: 100_000,
             target_partitions: 0,
             parquet_pushdown: false,
+        }
+    }
+}
+
+/// Breach response: who the controller is, how notices are sent, where canaries live. Notices and the
+/// authority report quote these, so fill them in before an incident rather than during one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BreachConfig {
+    /// The controller's name as people know it ("Example AI, Inc.").
+    pub controller: String,
+    /// The controller's postal address, for the authority report.
+    pub controller_address: String,
+    /// How to reach the data protection officer (name and email or address), quoted in every notice and report.
+    pub dpo_contact: String,
+    /// The only domains the controller mails from and links to; every notice names them so that people can
+    /// tell it from phishing.
+    pub official_domains: Vec<String>,
+    /// The one sender every notice comes from (`Example Security <security@example.com>`).
+    pub sender: String,
+    /// Reply-To for notices (default: none, replies go to the sender).
+    pub reply_to: Option<String>,
+    /// The SMTP server notices go through: `smtp://host:port` (STARTTLS when offered), `smtp://…?tls=required`,
+    /// `smtps://host:465` (implicit TLS) or `smtp://…?tls=none`; user and password in the URL.
+    pub smtp_url: Option<String>,
+    /// A PEM file of extra certificate authorities to trust for the SMTP server.
+    pub smtp_ca_file: Option<PathBuf>,
+    /// Most messages per second.
+    pub rate_per_second: f64,
+    /// Attempts per message before it is marked failed (with exponential back-off between them).
+    pub max_attempts: u32,
+    /// DKIM signing: a PEM private key (RSA or Ed25519), its selector and domain.
+    pub dkim_key_file: Option<PathBuf>,
+    pub dkim_selector: Option<String>,
+    pub dkim_domain: Option<String>,
+    /// The locale of people whose profile has none.
+    pub default_locale: String,
+    /// A folder of `<locale>.ftl` files whose messages override the built-in notice texts.
+    pub templates: Option<PathBuf>,
+    /// A domain the controller controls and receives mail for, used for canary addresses.
+    pub canary_domain: String,
+    /// The lead supervisory authority (for the report's header).
+    pub lead_authority: String,
+}
+
+impl Default for BreachConfig {
+    fn default() -> Self {
+        BreachConfig {
+            controller: "Example Controller".into(),
+            controller_address: String::new(),
+            dpo_contact: "dpo@example.com".into(),
+            official_domains: vec!["example.com".into()],
+            sender: "Example Security <security@example.com>".into(),
+            reply_to: None,
+            smtp_url: None,
+            smtp_ca_file: None,
+            rate_per_second: 10.0,
+            max_attempts: 5,
+            dkim_key_file: None,
+            dkim_selector: None,
+            dkim_domain: None,
+            default_locale: "en".into(),
+            templates: None,
+            canary_domain: "example.com".into(),
+            lead_authority: String::new(),
         }
     }
 }

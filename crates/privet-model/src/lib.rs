@@ -10,6 +10,7 @@
 //! already minimised: identifiers are [`Pseudonym`]s, locations are coarse, free text has been scanned.
 //! Nothing here performs I/O.
 
+pub mod category;
 pub mod event;
 pub mod identity;
 pub mod ids;
@@ -17,6 +18,7 @@ pub mod profile;
 pub mod project;
 pub mod time;
 
+pub use category::DataCategory;
 pub use event::{Dimensions, EventRow, MinimalEvent, RawEvent};
 pub use identity::{EventIdentity, IdentityOp, Pseudonym};
 pub use profile::{

@@ -471,6 +471,82 @@ impl Vault {
         }))
     }
 
+    /// Decrypts every subject of a project, in pseudonym order, and hands each to `f` (breach assessment
+    /// matches a leaked dataset against all of them at once). Streams: one subject in memory at a time.
+    pub fn for_each_subject(&self, project: ProjectId, mut f: impl FnMut(Revealed)) -> Result<u64> {
+        self.sync_blocking(self.inner.writer.barrier())?;
+        let conn = db::open(&self.inner.dir.join("vault.sqlite"))?;
+        // One sequential pass over the whole file: map it rather than copy every page through read().
+        conn.pragma_update(None, "mmap_size", 1i64 << 34)?;
+        let mut subjects = conn.prepare(
+            "SELECT pseudonym, kind, data_key FROM subjects WHERE project = ?1 ORDER BY pseudonym",
+        )?;
+        let mut ids = conn.prepare(
+            "SELECT i.pseudonym, i.value FROM subjects s JOIN ids i ON i.pseudonym = s.pseudonym
+             WHERE s.project = ?1 ORDER BY s.pseudonym",
+        )?;
+        let mut fields = conn.prepare(
+            "SELECT f.pseudonym, f.name, f.value FROM subjects s JOIN fields f ON f.pseudonym = s.pseudonym
+             WHERE s.project = ?1 ORDER BY s.pseudonym, f.name",
+        )?;
+        let mut ids = ids
+            .query_map([project.0], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?
+            .peekable();
+        let mut fields = fields
+            .query_map([project.0], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })?
+            .peekable();
+        let rows = subjects.query_map([project.0], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        let mut count = 0;
+        for row in rows {
+            let (pseudonym, kind, wrapped) = row?;
+            let key = self.unwrap_data_key(pseudonym, &wrapped)?;
+            let open = |blob: &[u8], aad: &[u8]| {
+                key.open(blob, aad)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+            };
+            let mut revealed = Revealed {
+                pseudonym,
+                project: project.0,
+                kind,
+                ..Revealed::default()
+            };
+            while let Some(Ok((p, _))) = ids.peek()
+                && *p <= pseudonym
+            {
+                let (p, blob) = ids.next().expect("peeked")?;
+                if p == pseudonym {
+                    revealed.ids.extend(open(&blob, &id_aad(p)));
+                }
+            }
+            while let Some(Ok((p, _, _))) = fields.peek()
+                && *p <= pseudonym
+            {
+                let (p, name, blob) = fields.next().expect("peeked")?;
+                if p == pseudonym {
+                    let value = open(&blob, &field_aad(p, &name));
+                    revealed.attributes.extend(value.map(|v| (name, v)));
+                }
+            }
+            f(revealed);
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// Crypto-shreds subjects: deletes their data keys, identifiers and fields. Events keep the pseudonyms, which
     /// then link to nothing. Durable when this returns.
     pub fn erase(&self, subjects: &[Pseudonym], reason: &str) -> Result<Erased> {

@@ -238,3 +238,52 @@ fn a_repeated_field_is_written_once() {
         vec![("$email".to_string(), "new@example.com".to_string())]
     );
 }
+
+#[test]
+fn every_subject_of_a_project_is_revealed_in_one_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = open(dir.path(), &Key::random());
+    let mut ticket = Ticket::default();
+    let mut expected = Vec::new();
+    for i in 0..50 {
+        let p = vault
+            .pseudonym(P, IdKind::Person, &format!("user-{i}"), &mut ticket)
+            .unwrap();
+        if i % 2 == 0 {
+            vault
+                .set_field(P, p, "$email", &format!("u{i}@example.com"), &mut ticket)
+                .unwrap();
+            vault
+                .set_field(P, p, "$name", &format!("User {i}"), &mut ticket)
+                .unwrap();
+        }
+        expected.push(p.0);
+    }
+    let other = vault
+        .pseudonym(ProjectId(2), IdKind::Person, "elsewhere", &mut ticket)
+        .unwrap();
+    vault.sync_blocking(ticket).unwrap();
+    let mut seen = Vec::new();
+    let n = vault
+        .for_each_subject(P, |r| {
+            let i: usize = r.ids[0].strip_prefix("user-").unwrap().parse().unwrap();
+            if i.is_multiple_of(2) {
+                assert_eq!(
+                    r.attributes,
+                    vec![
+                        ("$email".to_string(), format!("u{i}@example.com")),
+                        ("$name".to_string(), format!("User {i}")),
+                    ]
+                );
+            } else {
+                assert!(r.attributes.is_empty());
+            }
+            assert_eq!(r, vault.reveal(Pseudonym(r.pseudonym)).unwrap().unwrap());
+            seen.push(r.pseudonym);
+        })
+        .unwrap();
+    expected.sort();
+    assert_eq!(n, 50);
+    assert_eq!(seen, expected);
+    assert!(!seen.contains(&other.0));
+}

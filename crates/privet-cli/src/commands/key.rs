@@ -76,9 +76,8 @@ pub fn run(command: KeyCommand) -> anyhow::Result<()> {
             let config = super::load_config(&common)?;
             let (_, control) = super::open_control(&config)?;
             let projects = control.projects()?;
-            let mut table = comfy_table::Table::new();
-            table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-            table.set_header(["id", "role", "project", "label", "created", "revoked"]);
+            let mut table =
+                crate::output::table(&["id", "role", "project", "label", "created", "revoked"]);
             for k in control.keys()? {
                 let project = k.project.map_or_else(
                     || "*".to_string(),

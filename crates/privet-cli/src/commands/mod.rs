@@ -1,10 +1,13 @@
 //! One module per subcommand.
 
 pub mod analyze;
+pub mod breach;
+pub mod canary;
 pub mod config;
 pub mod debug;
 pub mod demo;
 pub mod events;
+pub mod incident;
 pub mod key;
 pub mod person;
 pub mod project;

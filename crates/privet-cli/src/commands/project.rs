@@ -42,9 +42,7 @@ pub fn run(command: ProjectCommand) -> anyhow::Result<()> {
         ProjectCommand::List { common } => {
             let config = super::load_config(&common)?;
             let (_, control) = super::open_control(&config)?;
-            let mut table = comfy_table::Table::new();
-            table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-            table.set_header(["id", "name", "created"]);
+            let mut table = crate::output::table(&["id", "name", "created"]);
             for p in control.projects()? {
                 table.add_row([p.id.to_string(), p.name, p.created_at]);
             }

@@ -2,6 +2,7 @@
 
 mod analytics;
 mod api;
+mod breach;
 mod mixpanel;
 mod native;
 mod ops;
@@ -88,6 +89,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/privacy/anonymize", post(api::anonymize))
         .route("/api/privacy/export", post(api::export))
         .route("/api/events/delete", post(api::delete_events))
+        .route("/api/canary/hit", post(breach::canary_hit))
+        .route("/api/breach/range/{prefix}", get(breach::range))
+        .route("/breach/check", get(breach::check_page))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -1,8 +1,6 @@
 //! `/api/sql`, health, metrics, and what ends up on disk.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use privet_auth::Role;
 use serde_json::{Value, json};
 

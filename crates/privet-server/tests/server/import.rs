@@ -1,10 +1,8 @@
 //! `/import` and `/v1/events`: secret keys, the answer shapes callers expect, strict validation.
 
-mod common;
-
 use std::io::Write;
 
-use common::TestServer;
+use crate::common::TestServer;
 use privet_auth::Role;
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! Data-subject requests through the admin API: export (Art. 15/20), erasure by crypto-shredding (Art. 17),
 //! anonymisation; and the policy's per-property actions end to end.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use serde_json::{Value, json};
 
 async fn send_alice(s: &TestServer) {

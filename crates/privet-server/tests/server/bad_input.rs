@@ -1,13 +1,11 @@
 //! Bad input of every kind gets a 4xx with a JSON body naming the problem, never a crash or a hang, and never
 //! damages what is already stored.
 
-mod common;
-
 use std::io::Write;
 
+use crate::common::TestServer;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::TestServer;
 use serde_json::{Value, json};
 
 async fn post(s: &TestServer, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {

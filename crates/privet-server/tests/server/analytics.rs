@@ -1,8 +1,6 @@
 //! The analytics API over HTTP: insights, funnels, retention, flows, cohorts and profiles, with their errors.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use privet_auth::Role;
 use serde_json::{Value, json};
 

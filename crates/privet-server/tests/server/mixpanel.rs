@@ -1,12 +1,10 @@
 //! The Mixpanel wire format as SDKs send it: every body shape, flags, routes, identity and profiles.
 
-mod common;
-
 use std::io::Write;
 
+use crate::common::TestServer;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::TestServer;
 use serde_json::{Value, json};
 
 #[tokio::test]

@@ -1,7 +1,5 @@
 //! A Privet server started in-process on an ephemeral port of 127.0.0.1, with its own data directory.
 
-#![allow(dead_code)]
-
 use std::sync::Arc;
 
 use privet_config::Config;

@@ -1,0 +1,111 @@
+//! `privet canary plant|list|hits`: canary identities per destination, and mail that reached them.
+
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use privet_breach::canary::Ledger;
+
+use crate::Common;
+
+#[derive(Subcommand)]
+pub enum CanaryCommand {
+    /// Create a canary identity for one destination (a vendor, an export, a key) and print it. Put it into the
+    /// data that goes there; if it ever shows up in a leak, `privet breach assess` names the destination.
+    Plant(PlantArgs),
+    /// The ledger: every canary and where it went.
+    List(ListArgs),
+    /// Mail that reached canary addresses (reported with `POST /api/canary/hit`).
+    Hits(ListArgs),
+}
+
+#[derive(Args)]
+pub struct PlantArgs {
+    /// Where the canary goes ("Mixpanel", "weekly CSV export", "key analyst-2").
+    #[arg(long = "for")]
+    planted_for: String,
+    /// What kind of destination it is.
+    #[arg(long, default_value = "vendor", value_parser = ["vendor", "export", "key"])]
+    kind: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+pub fn run(command: CanaryCommand) -> anyhow::Result<()> {
+    match command {
+        CanaryCommand::Plant(a) => {
+            let (config, store) = super::incident::open_store(&a.common)?;
+            let ledger = Ledger::new(store.connection())?;
+            let c = ledger.plant(
+                &a.planted_for,
+                &a.kind,
+                &config.breach.canary_domain,
+                Utc::now(),
+            )?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&c)?);
+            } else {
+                println!("canary {} for {} ({})", c.id, c.planted_for, c.kind);
+                println!("  name          {}", c.name);
+                println!("  email         {}", c.email);
+                println!("  user id       {}", c.user_id);
+                println!("  organisation  {} ({})", c.org_name, c.org_id);
+            }
+        }
+        CanaryCommand::List(a) => {
+            let (_, store) = super::incident::open_store(&a.common)?;
+            let canaries = Ledger::new(store.connection())?.list()?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&canaries)?);
+                return Ok(());
+            }
+            let mut table = crate::output::table(&[
+                "id", "for", "kind", "planted", "name", "email", "user id", "org id",
+            ]);
+            for c in canaries {
+                table.add_row(vec![
+                    c.id.to_string(),
+                    c.planted_for,
+                    c.kind,
+                    c.planted_at.to_rfc3339(),
+                    c.name,
+                    c.email,
+                    c.user_id,
+                    c.org_id,
+                ]);
+            }
+            println!("{table}");
+        }
+        CanaryCommand::Hits(a) => {
+            let (_, store) = super::incident::open_store(&a.common)?;
+            let hits = Ledger::new(store.connection())?.hits()?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&hits)?);
+                return Ok(());
+            }
+            let mut table =
+                crate::output::table(&["received", "canary", "planted for", "from", "subject"]);
+            for h in hits {
+                table.add_row(vec![
+                    h.received_at.to_rfc3339(),
+                    h.canary.to_string(),
+                    h.planted_for,
+                    h.from.unwrap_or_default(),
+                    h.subject.unwrap_or_default(),
+                ]);
+            }
+            println!("{table}");
+        }
+    }
+    Ok(())
+}
