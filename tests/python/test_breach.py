@@ -128,7 +128,18 @@ def incident(make_privet, tmp_path):
     incident_id = opened.stdout.strip().splitlines()[-1]
     assert incident_id.isdigit(), opened
     assert "left" in opened.stderr
-    canary = json.loads(run("canary", "plant", "--for", "Mixpanel", "--json", *common).stdout)
+    # The vendor is another Mixpanel-compatible server: the canary is planted into it through its ingestion API.
+    vendor = make_privet(env={"PRIVET_PRIVACY__POLICY__K": "1"}).start()
+    canary = json.loads(run("canary", "plant", "--for", "Mixpanel", "--into", vendor.url, "--token", vendor.token,
+                            "--json", *common).stdout)
+    at_vendor = json.loads(run("person", "export", canary["email"], "--url", vendor.url, "--key",
+                               vendor.admin_key).stdout)["people"][0]
+    assert at_vendor["personal_fields"]["$name"] == canary["name"]
+    assert canary["user_id"] in at_vendor["identifiers"]
+    bad = run("canary", "plant", "--for", "x", "--into", vendor.url, "--token", "wrong", *common, check=False)
+    assert bad.returncode != 0 and "refused the canary" in bad.stderr and "not in the ledger" in bad.stderr
+    assert "x" not in [c["planted_for"] for c in json.loads(run("canary", "list", "--json", *common).stdout)]
+    vendor.stop()
     accounts = tmp_path / "accounts.csv"
     accounts.write_text(ACCOUNTS)
     leak = tmp_path / "leak.csv"

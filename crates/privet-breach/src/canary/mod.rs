@@ -147,6 +147,13 @@ impl<'a> Ledger<'a> {
             .ok_or_else(|| BreachError::Invalid(format!("there is no canary {id}")))
     }
 
+    /// Removes a canary that never left (its planting failed), so the ledger only lists what went somewhere.
+    pub fn forget(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM canaries WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM canary_hits WHERE canary = ?1)", [id])?;
+        Ok(())
+    }
+
     /// Every canary, oldest first.
     pub fn list(&self) -> Result<Vec<Canary>> {
         let mut stmt = self.conn.prepare(

@@ -25,6 +25,15 @@ fn canaries_are_unique_per_destination_and_hits_are_attributed() {
     );
     assert_eq!(export.name.split(' ').count(), 2);
     assert_eq!(ledger.list().unwrap(), vec![vendor.clone(), export.clone()]);
+    let failed = ledger
+        .plant("Unreachable", "vendor", "canary.example.com", now)
+        .unwrap();
+    ledger.forget(failed.id).unwrap();
+    assert_eq!(
+        ledger.list().unwrap().len(),
+        2,
+        "a canary that never left is forgotten"
+    );
 
     let hit = ledger
         .record_hit(

@@ -3,6 +3,7 @@
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use privet_breach::canary::Ledger;
+use serde_json::json;
 
 use crate::Common;
 
@@ -25,6 +26,13 @@ pub struct PlantArgs {
     /// What kind of destination it is.
     #[arg(long, default_value = "vendor", value_parser = ["vendor", "export", "key"])]
     kind: String,
+    /// Also send the canary to this Mixpanel-compatible ingestion host (the vendor's `api_host`, e.g.
+    /// `https://api-eu.mixpanel.com`): a profile with its name and address, its organisation, and one event.
+    #[arg(long, value_name = "URL", requires = "token")]
+    into: Option<String>,
+    /// The destination's project token, for --into.
+    #[arg(long)]
+    token: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -52,6 +60,13 @@ pub fn run(command: CanaryCommand) -> anyhow::Result<()> {
                 &config.breach.canary_domain,
                 Utc::now(),
             )?;
+            if let (Some(url), Some(token)) = (&a.into, &a.token) {
+                if let Err(e) = send_to(url, token, &c) {
+                    ledger.forget(c.id)?;
+                    return Err(e.context("the canary was not planted (and is not in the ledger)"));
+                }
+                eprintln!("canary {} sent to {url}", c.id);
+            }
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&c)?);
             } else {
@@ -105,6 +120,47 @@ pub fn run(command: CanaryCommand) -> anyhow::Result<()> {
                 ]);
             }
             println!("{table}");
+        }
+    }
+    Ok(())
+}
+
+/// Sends a canary through Mixpanel's ingestion API, as the company's own SDK would: the organisation's
+/// profile, the person's profile, and a sign-up event carrying both.
+fn send_to(url: &str, token: &str, c: &privet_breach::canary::Canary) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let client = reqwest::blocking::Client::new();
+    let now = Utc::now().timestamp();
+    let calls = [
+        (
+            "groups",
+            json!([{"$token": token, "$group_key": "org_id", "$group_id": c.org_id, "$set": {"$name": c.org_name}}]),
+        ),
+        (
+            "engage",
+            json!([{"$token": token, "$distinct_id": c.user_id,
+                    "$set": {"$email": c.email, "$name": c.name, "org_id": c.org_id}}]),
+        ),
+        (
+            "track",
+            json!([{"event": "Signed up", "properties": {"token": token, "distinct_id": c.user_id, "time": now,
+                    "org_id": c.org_id, "$email": c.email}}]),
+        ),
+    ];
+    for (path, data) in calls {
+        let endpoint = format!("{}/{path}?verbose=1", url.trim_end_matches('/'));
+        let answer: serde_json::Value = client
+            .post(&endpoint)
+            .form(&[("data", data.to_string())])
+            .send()
+            .with_context(|| format!("cannot reach {endpoint}"))?
+            .json()
+            .with_context(|| format!("{endpoint} did not answer like Mixpanel's ingestion API"))?;
+        if answer["status"] != 1 {
+            anyhow::bail!(
+                "{endpoint} refused the canary: {}; check --token",
+                answer["error"].as_str().unwrap_or("no reason given")
+            );
         }
     }
     Ok(())
