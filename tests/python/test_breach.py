@@ -34,6 +34,7 @@ sender = "Example AI Security <security@example-ai.com>"
 canary_domain = "canary.example-ai.com"
 lead_authority = "Data Protection Commission (Ireland)"
 rate_per_second = 200
+max_attempts = 2
 """
 
 # distinct id, email in the vault, name, organisation
@@ -195,6 +196,19 @@ def test_assess_attribute_report_and_look_up(incident, tmp_path):
     assert bad.status_code == 400 and bad.json()["field"] == "prefix"
     page = requests.get(f"{privet.url}/breach/check")
     assert page.status_code == 200 and "connect-src 'self'" in page.headers["content-security-policy"]
+    # The page's own script (run in Node with a stub DOM) hashes and forms addresses exactly like the server.
+    script = re.search(r"<script>(.*)</script>", page.text, re.S).group(1)
+    probe = script + """
+const inputs = ["Ada.Lovelace+News@GoogleMail.com ", "bob@example.com", "zoë@exämple.org"];
+console.log(JSON.stringify(inputs.map(a => forms(a).map(f => [f, sha256hex(f)]))));
+"""
+    stub = "globalThis.document = {getElementById: () => ({addEventListener() {}})};\n"
+    out = subprocess.run(["node", "-e", stub + probe], capture_output=True, text=True, check=True).stdout
+    for forms in json.loads(out):
+        for form, digest in forms:
+            assert digest == hashlib.sha256(form.encode()).hexdigest(), form
+    assert [f for f, _ in json.loads(out)[0]] == [
+        "ada.lovelace+news@googlemail.com", "ada.lovelace@googlemail.com", "adalovelace@gmail.com"]
 
     # A mail server reports phishing at the canary address.
     hit = requests.post(f"{privet.url}/api/canary/hit", headers={"Authorization": f"Bearer {privet.admin_key}"},
@@ -301,3 +315,33 @@ def test_notify_everyone_exactly_once_even_after_kill_9(incident, tmp_path):
         assert shown["people_notified_at"] is not None
     finally:
         sink.stop()
+
+
+def test_breach_commands_explain_bad_input(incident, tmp_path):
+    privet, common, incident_id, canary, accounts, leak = incident
+    cases = [
+        (["breach", "assess", "--incident", "99", str(leak)], "there is no incident 99"),
+        (["breach", "assess", "--incident", incident_id, str(tmp_path / "missing.csv")], "missing.csv"),
+        (["breach", "assess", "--incident", incident_id, str(leak), "--column", "Email=shoe_size"], "shoe_size"),
+        (["breach", "assess", "--incident", incident_id, str(leak), "--column", "Nope=email"], "names no column"),
+        (["breach", "notify", "--incident", incident_id, "--dry-run", str(tmp_path / "r")], "breach assess"),
+        (["breach", "report", "--incident", "99"], "there is no incident 99"),
+        (["incident", "open", "--title", " "], "needs a title"),
+        (["incident", "open", "--title", "t", "--aware-at", "yesterday-ish"], "is not a time"),
+        (["incident", "set", incident_id, "--aware-at", "now"], "--aware-reason"),
+        (["incident", "set", incident_id, "--authority-notified-at", "2099-01-01"], "--delay-reason"),
+        (["canary", "plant", "--for", "x", "--kind", "partner"], "partner"),
+    ]
+    for args, needle in cases:
+        out = run(*args, *common, check=False)
+        assert out.returncode != 0, args
+        assert needle in out.stderr, (args, out.stderr)
+        assert "panicked" not in out.stderr
+    # With an assessment, a bad SMTP URL is refused before anything is queued.
+    run("breach", "assess", "--incident", incident_id, str(leak), "--quiet", *common)
+    out = run("breach", "notify", "--incident", incident_id, "--smtp", "ftp://127.0.0.1:1", *common, check=False)
+    assert out.returncode != 0 and "smtp" in out.stderr.lower()
+    # An unreachable server stops the run; nothing is marked sent and a later run can finish.
+    out = run("breach", "notify", "--incident", incident_id, "--smtp", "smtp://127.0.0.1:1?tls=none", "--quiet",
+              *common, check=False)
+    assert out.returncode != 0 and "127.0.0.1:1" in out.stderr, out.stderr
