@@ -16,6 +16,9 @@ COMMANDS = [
     ["vault"], ["vault", "init"], ["vault", "status"], ["vault", "rotate-master-key"], ["person"],
     ["person", "export"], ["person", "erase"], ["person", "anonymize"], ["events"], ["events", "delete"],
     ["debug"], ["debug", "wal"], ["demo"], ["insights"], ["funnel"], ["retention"], ["flows"],
+    ["user"], ["user", "create"], ["user", "list"], ["user", "set-role"], ["user", "disable"], ["user", "enable"],
+    ["user", "unlock"], ["user", "reset-mfa"], ["user", "require-mfa"],
+    ["audit"], ["audit", "list"], ["audit", "verify"], ["audit", "head"],
 ]
 
 

@@ -1,4 +1,5 @@
-//! The control database: opening it, its schema, and the short-lived caches in front of it.
+//! The control database: opening it, its schema (projects, keys, users, sessions, settings), and the
+//! short-lived caches in front of it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,41 @@ CREATE TABLE IF NOT EXISTS api_keys (
     created_at  TEXT NOT NULL,
     revoked_at  TEXT
 );
+CREATE TABLE IF NOT EXISTS users (
+    id                   INTEGER PRIMARY KEY,
+    email                TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role                 TEXT NOT NULL,
+    password_hash        TEXT NOT NULL,
+    created_at           TEXT NOT NULL,
+    password_changed_at  TEXT NOT NULL,
+    must_change_password INTEGER NOT NULL DEFAULT 0,
+    disabled_at          TEXT,
+    failed_logins        INTEGER NOT NULL DEFAULT 0,
+    locked_until         TEXT,
+    last_sign_in_at      TEXT,
+    totp_secret          BLOB,
+    totp_pending         BLOB,
+    totp_last_step       INTEGER
+);
+CREATE TABLE IF NOT EXISTS recovery_codes (
+    user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    used_at   TEXT,
+    PRIMARY KEY (user_id, code_hash)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    stage      TEXT NOT NULL,
+    csrf       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions(user_id);
+CREATE TABLE IF NOT EXISTS settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 "#;
 
 /// Handle to the control database. Cheap to share behind an `Arc`.
@@ -41,6 +77,7 @@ pub struct Control {
     path: PathBuf,
     pub(crate) token_cache: Mutex<HashMap<String, (Project, Instant)>>,
     pub(crate) key_cache: Mutex<HashMap<String, (ApiKey, Instant)>>,
+    pub(crate) session_policy: Mutex<crate::sessions::SessionPolicy>,
 }
 
 impl Control {
@@ -61,6 +98,7 @@ impl Control {
             path,
             token_cache: Mutex::new(HashMap::new()),
             key_cache: Mutex::new(HashMap::new()),
+            session_policy: Mutex::new(Default::default()),
         })
     }
 

@@ -1,20 +1,29 @@
-//! Projects, API keys and roles.
+//! Projects, API keys, dashboard users, sessions and roles.
 //!
 //! Privet's control database (`control.sqlite` in the data directory) holds who may do what: projects with their
-//! ingestion tokens, and API keys with a role and an optional project scope. Secrets are shown once, when they
-//! are created, and stored only as SHA-256 hashes (they are long random strings, so a fast hash is enough and a
-//! stolen control database yields no usable credential).
+//! ingestion tokens, API keys with a role and an optional project scope, and dashboard users (`users`) with
+//! Argon2id passwords, TOTP second factors and their sessions (`sessions`). Machine secrets are shown once,
+//! when they are created, and stored only as SHA-256 hashes (they are long random strings, so a fast hash is
+//! enough and a stolen control database yields no usable credential); passwords, which people choose, get
+//! Argon2id; TOTP secrets are sealed under a key derived from the vault's master key.
 
 mod control;
 mod keys;
 mod projects;
 mod role;
 mod secret;
+pub mod sessions;
+mod settings;
+pub mod users;
 
 pub use control::Control;
 pub use keys::{ApiKey, KeyId};
 pub use projects::Project;
 pub use role::{Permission, Role};
+pub use secret::equal as secrets_equal;
+pub use sessions::{Session, SessionPolicy, Stage};
+pub use users::totp::{Enrolment, SecondFactor};
+pub use users::{Refusal, User, UserId};
 
 /// Errors from the control database.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +38,24 @@ pub enum AuthError {
     BadProjectName(String),
     #[error("no key with id `{0}`; `privet key list` shows the keys")]
     NoSuchKey(String),
+    #[error("a user with the email `{0}` already exists")]
+    UserExists(String),
+    #[error("no user `{0}`; `privet user list` shows the users")]
+    NoSuchUser(String),
+    #[error("`{0}` is not a usable email address")]
+    BadEmail(String),
+    #[error(
+        "users can be admin, analyst or privacy-officer, not `{0}` (that role is for API keys)"
+    )]
+    BadUserRole(Role),
+    #[error("the password is too weak: {0}")]
+    WeakPassword(String),
+    #[error("no authenticator enrolment is in progress; start again")]
+    NoPendingEnrolment,
+    #[error("this user has no second factor enrolled")]
+    NoSecondFactor,
+    #[error("{0}")]
+    Crypto(String),
     #[error("the control database failed: {0}")]
     Database(#[from] rusqlite::Error),
 }

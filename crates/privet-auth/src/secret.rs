@@ -1,4 +1,4 @@
-//! Generating and hashing secrets (project tokens and API keys).
+//! Generating and hashing secrets (project tokens, API keys, session and set-up tokens).
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -19,6 +19,32 @@ pub fn new_key_secret() -> String {
 /// A short random id for a key, safe to show and log.
 pub fn new_key_id() -> String {
     format!("key_{}", random_hex(5))
+}
+
+/// A new session (or set-up, or CSRF) token: 64 hex characters (256 bits).
+pub fn new_session_token() -> String {
+    random_hex(32)
+}
+
+/// Compares two secrets (or their hashes) in time that does not depend on where they differ.
+pub fn equal(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// `n` random characters people can read aloud and type: lowercase letters and digits without look-alikes
+/// (no `i`, `l`, `o`, `0`, `1`), about 5 bits each.
+pub fn readable(n: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = vec![0u8; n];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
 }
 
 /// The stored form of a secret.

@@ -77,6 +77,12 @@ enum Command {
     /// Canary identities that say where a leaked dataset came from.
     #[command(subcommand)]
     Canary(commands::canary::CanaryCommand),
+    /// Dashboard users: create, list, roles, lock-outs, two-step verification.
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
+    /// The tamper-evident audit log: list, verify, head.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +105,8 @@ fn main() -> ExitCode {
         Command::Incident(command) => commands::incident::run(command),
         Command::Breach(command) => commands::breach::run(command),
         Command::Canary(command) => commands::canary::run(command),
+        Command::User(command) => commands::user::run(command),
+        Command::Audit(command) => commands::audit::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

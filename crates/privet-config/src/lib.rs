@@ -38,6 +38,7 @@ pub struct Config {
     pub query: QueryConfig,
     pub privacy: PrivacyConfig,
     pub breach: BreachConfig,
+    pub dashboard: DashboardConfig,
 }
 
 impl Default for Config {
@@ -51,6 +52,7 @@ impl Default for Config {
             query: QueryConfig::default(),
             privacy: PrivacyConfig::default(),
             breach: BreachConfig::default(),
+            dashboard: DashboardConfig::default(),
         }
     }
 }
@@ -178,6 +180,49 @@ impl Default for QueryConfig {
             max_result_rows: 100_000,
             target_partitions: 0,
             parquet_pushdown: false,
+        }
+    }
+}
+
+/// The web dashboard: sign-in, sessions and cookies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DashboardConfig {
+    /// Serve the dashboard (`/`, `/login`, …). The JSON APIs work either way.
+    pub enabled: bool,
+    /// Mark session cookies `Secure` (sent over HTTPS only): `auto` does so unless the request came to a
+    /// loopback address over plain HTTP (a browser on the same machine), `always`, or `never`.
+    pub secure_cookies: SecureCookies,
+    /// A session unused for this many minutes ends.
+    pub session_idle_minutes: u32,
+    /// A session ends this many hours after sign-in, used or not.
+    pub session_max_hours: u32,
+    /// Sign-in attempts one client address may make per minute before it gets 429s (on top of the per-account
+    /// lock-out after 5 failures).
+    pub login_attempts_per_minute: u32,
+    /// The address people reach the dashboard at, for links printed on the console (the set-up link)
+    /// [default: `http://` + `listen`].
+    pub public_url: Option<String>,
+}
+
+/// When session cookies are marked `Secure`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecureCookies {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Default for DashboardConfig {
+    fn default() -> Self {
+        DashboardConfig {
+            enabled: true,
+            secure_cookies: SecureCookies::Auto,
+            session_idle_minutes: 120,
+            session_max_hours: 12,
+            login_attempts_per_minute: 20,
+            public_url: None,
         }
     }
 }

@@ -126,6 +126,53 @@ fn browser_event_is_minimised() {
 }
 
 #[test]
+fn browser_page_views_lose_their_query_string() {
+    // mixpanel-browser's `$mp_web_page_view` carries the URL in parts besides `$current_url`.
+    let event = pipeline()
+        .event(raw(
+            "$mp_web_page_view",
+            json!({
+                "distinct_id": "$device:dev-1",
+                "$os": "Linux",
+                "$browser": "Chrome",
+                "current_url_path": "/pricing/plan-123",
+                "current_url_search": "?utm_source=newsletter&email=bob@example.org",
+                "current_url_protocol": "http:",
+                "current_page_title": "Pricing",
+            }),
+        ))
+        .unwrap();
+    assert_eq!(event.dims.url_path.as_deref(), Some("/pricing/:id"));
+    let props: Value = serde_json::from_str(&event.properties).unwrap();
+    assert!(props.get("current_url_search").is_none(), "{props}");
+    assert!(props.get("current_url_path").is_none(), "{props}");
+    assert_eq!(props["current_page_title"], "Pricing");
+}
+
+#[test]
+fn desktop_browsers_get_their_device_type_from_the_user_agent() {
+    let ctx = EventContext {
+        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36".into()),
+        ..Default::default()
+    };
+    let event = pipeline()
+        .event_with(
+            &ctx,
+            raw(
+                "e",
+                json!({"distinct_id": "u1", "$os": "Linux", "$browser": "Chrome"}),
+            ),
+        )
+        .unwrap();
+    assert_eq!(
+        event.dims.os.as_deref(),
+        Some("Linux"),
+        "what the SDK reported stays"
+    );
+    assert_eq!(event.dims.device_type.as_deref(), Some("desktop"));
+}
+
+#[test]
 fn device_spellings_share_a_pseudonym_and_placeholders_are_missing() {
     let p = pipeline();
     let a = p

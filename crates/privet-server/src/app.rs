@@ -13,7 +13,9 @@ use privet_query::QueryEngine;
 use privet_store::Store;
 use prometheus_client::registry::Registry;
 
+use crate::activity::Activity;
 use crate::metrics::HttpMetrics;
+use crate::session::LoginThrottle;
 
 /// What the first start created, to be shown once.
 #[derive(Debug, Clone)]
@@ -49,6 +51,8 @@ pub enum AppError {
     Analytics(#[from] privet_analytics::AnalyticsError),
     #[error("the privacy configuration is not usable: {0}")]
     Privacy(String),
+    #[error(transparent)]
+    Audit(#[from] privet_audit::AuditError),
 }
 
 /// A running Privet: every component, shared by the HTTP handlers.
@@ -64,7 +68,17 @@ pub struct App {
     pub analytics: Arc<Analytics>,
     pub registry: Registry,
     pub http: HttpMetrics,
+    /// Who did what: sign-ins, reveals, erasures, key and user changes (see `privet-audit`).
+    pub audit: privet_audit::AuditLog,
+    /// Seals dashboard users' TOTP secrets (derived from the vault's master key).
+    pub totp_key: privet_vault::crypto::Key,
+    pub login_throttle: LoginThrottle,
+    /// What the privacy pipeline did, hour by hour (the dashboard's "last 24 hours").
+    pub activity: Activity,
 }
+
+/// The purpose name of the key that seals TOTP secrets.
+pub const TOTP_KEY_PURPOSE: &str = "dashboard totp secrets";
 
 /// Creates the data directory if needed and returns its absolute path.
 pub fn prepare_data_dir(path: &Path) -> Result<PathBuf, AppError> {
@@ -135,6 +149,16 @@ impl App {
         pipeline.stats().register(&mut registry);
         let http = HttpMetrics::default();
         http.register(&mut registry);
+        let audit =
+            privet_audit::AuditLog::open(&data_dir, vault.derived_key(privet_audit::KEY_PURPOSE))?;
+        let totp_key = vault.derived_key(TOTP_KEY_PURPOSE);
+        control.set_session_policy(privet_auth::SessionPolicy {
+            idle: chrono::Duration::minutes(config.dashboard.session_idle_minutes.max(1).into()),
+            absolute: chrono::Duration::hours(config.dashboard.session_max_hours.max(1).into()),
+            ..Default::default()
+        });
+        let login_throttle = LoginThrottle::new(config.dashboard.login_attempts_per_minute);
+        let activity = Activity::open(&data_dir);
         Ok((
             App {
                 config,
@@ -148,6 +172,10 @@ impl App {
                 analytics,
                 registry,
                 http,
+                audit,
+                totp_key,
+                login_throttle,
+                activity,
             },
             bootstrap,
             notice,

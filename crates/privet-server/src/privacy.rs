@@ -193,6 +193,67 @@ impl App {
     }
 }
 
+/// A person's or an organisation's identity, decrypted from the vault for a privacy officer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Identity {
+    /// The pseudonym asked about (`person_id`, or the organisation's `group_id`).
+    pub pseudonym: i64,
+    /// The identifiers that map to it (`distinct_id`s, user and device ids; the organisation's own id).
+    pub identifiers: Vec<String>,
+    /// Vaulted personal fields (`$email`, `$name`, …).
+    pub personal_fields: serde_json::Map<String, Value>,
+}
+
+impl App {
+    /// Decrypts who a pseudonymous person (every id merged into them) or organisation is; `None` when the vault
+    /// holds nothing (never known, or erased). Callers audit the reveal.
+    pub fn reveal(
+        &self,
+        project: ProjectId,
+        pseudonym: i64,
+        person: bool,
+    ) -> Result<Option<Identity>, PrivacyError> {
+        let members = if person {
+            privet_store::identity_cluster(&self.data_dir, project.0, pseudonym)?.1
+        } else {
+            vec![pseudonym]
+        };
+        let mut identity = Identity {
+            pseudonym,
+            identifiers: Vec::new(),
+            personal_fields: serde_json::Map::new(),
+        };
+        let mut found = false;
+        for member in members.into_iter().chain([pseudonym]) {
+            let Some(revealed) = self.vault.reveal(Pseudonym(member))? else {
+                continue;
+            };
+            let right_kind = if person {
+                revealed.kind == "p"
+            } else {
+                revealed.kind.starts_with("g:")
+            };
+            if revealed.project != project.0 || !right_kind {
+                continue;
+            }
+            found = true;
+            for id in revealed.ids {
+                let id = id
+                    .strip_prefix("$device:")
+                    .map(str::to_string)
+                    .unwrap_or(id);
+                if !identity.identifiers.contains(&id) {
+                    identity.identifiers.push(id);
+                }
+            }
+            for (name, value) in revealed.attributes {
+                identity.personal_fields.insert(name, Value::String(value));
+            }
+        }
+        Ok(found.then_some(identity))
+    }
+}
+
 impl App {
     /// Deletes events of a project (single events by `$insert_id`, or a time range).
     pub async fn delete_events(

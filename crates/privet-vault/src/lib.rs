@@ -210,6 +210,25 @@ pub fn open_in(data_dir: &Path, key_file: Option<&Path>, create: bool) -> Result
     })
 }
 
+/// A key for another part of Privet (the audit log's seals, sealed TOTP secrets), derived from the vault of a
+/// data directory without opening it for writing: unknown without the master key, and stable across
+/// `privet vault rotate-master-key` (it derives from the index key, which rotation re-wraps but keeps).
+pub fn derived_key_in(data_dir: &Path, key_file: Option<&Path>, purpose: &str) -> Result<Key> {
+    let path = data_dir.join("vault").join("vault.sqlite");
+    let Some((master, _)) = master_key::find(key_file, data_dir)? else {
+        return Err(VaultError::MasterKeyMissing);
+    };
+    if !path.exists() {
+        return Err(VaultError::MasterKeyMissing);
+    }
+    let conn = db::open(&path)?;
+    Ok(derive(&db::index_key(&conn, &master)?, purpose))
+}
+
+fn derive(index: &Key, purpose: &str) -> Key {
+    Key::from_bytes(index.lookup(&[b"privet derived key", purpose.as_bytes()]))
+}
+
 /// The open vault. Cheap to share (`Arc` inside).
 #[derive(Clone)]
 pub struct Vault {
@@ -271,6 +290,11 @@ impl Vault {
                 fingerprints: hashbrown::DefaultHashBuilder::default(),
             }),
         })
+    }
+
+    /// A key for another part of Privet; see [`derived_key_in`].
+    pub fn derived_key(&self, purpose: &str) -> Key {
+        derive(&self.inner.index, purpose)
     }
 
     /// True when a vault exists in `dir`.

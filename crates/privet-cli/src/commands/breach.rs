@@ -137,13 +137,43 @@ pub struct ReportArgs {
 }
 
 pub fn run(command: BreachCommand) -> anyhow::Result<()> {
+    // Every step that reads identities or sends mail is audited (opened first, so nothing runs unaudited).
+    let audited = match &command {
+        BreachCommand::Assess(a) => Some(("breach.assess", a.incident, &a.common, json_null())),
+        BreachCommand::Report(a) => Some(("breach.report", a.incident, &a.common, json_null())),
+        BreachCommand::Notify(a) => Some((
+            "breach.notify",
+            a.incident,
+            &a.common,
+            serde_json::json!({"dry_run": a.dry_run.is_some()}),
+        )),
+        BreachCommand::Preview(_) | BreachCommand::PublicNotice(_) => None,
+    };
+    let audit = match &audited {
+        Some((_, _, common, _)) => super::open_audit_if_ready(&super::load_config(common)?)?,
+        None => None,
+    };
+    let entry = audited.map(|(action, incident, _, detail)| (action, incident, detail));
     match command {
-        BreachCommand::Assess(a) => assess(a),
-        BreachCommand::Report(a) => report(a),
-        BreachCommand::Notify(a) => notify(a),
-        BreachCommand::Preview(a) => preview(a),
-        BreachCommand::PublicNotice(a) => public_notice(a),
+        BreachCommand::Assess(a) => assess(a)?,
+        BreachCommand::Report(a) => report(a)?,
+        BreachCommand::Notify(a) => notify(a)?,
+        BreachCommand::Preview(a) => preview(a)?,
+        BreachCommand::PublicNotice(a) => public_notice(a)?,
     }
+    if let Some((action, incident, detail)) = entry {
+        super::audited_if(
+            audit.as_ref(),
+            action,
+            Some(format!("incident:{incident}")),
+            detail,
+        )?;
+    }
+    Ok(())
+}
+
+fn json_null() -> serde_json::Value {
+    serde_json::Value::Null
 }
 
 fn bar(len: u64, quiet: bool, template: &str) -> ProgressBar {

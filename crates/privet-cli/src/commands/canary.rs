@@ -53,6 +53,7 @@ pub fn run(command: CanaryCommand) -> anyhow::Result<()> {
     match command {
         CanaryCommand::Plant(a) => {
             let (config, store) = super::incident::open_store(&a.common)?;
+            let audit = super::open_audit_if_ready(&config)?;
             let ledger = Ledger::new(store.connection())?;
             let c = ledger.plant(
                 &a.planted_for,
@@ -67,6 +68,12 @@ pub fn run(command: CanaryCommand) -> anyhow::Result<()> {
                 }
                 eprintln!("canary {} sent to {url}", c.id);
             }
+            super::audited_if(
+                audit.as_ref(),
+                "canary.plant",
+                Some(format!("canary:{}", c.id)),
+                serde_json::json!({"planted_for": c.planted_for, "kind": c.kind}),
+            )?;
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&c)?);
             } else {

@@ -124,7 +124,30 @@ pub fn open_store(common: &Common) -> anyhow::Result<(privet_config::Config, Inc
 }
 
 pub fn run(command: IncidentCommand) -> anyhow::Result<()> {
+    let changing = match &command {
+        IncidentCommand::Open(a) => Some(("incident.open", None, &a.common)),
+        IncidentCommand::Set(a) => Some(("incident.set", Some(a.id), &a.common)),
+        IncidentCommand::Update(a) => Some(("incident.update", Some(a.id), &a.common)),
+        IncidentCommand::List(_) | IncidentCommand::Show(_) => None,
+    };
+    let Some((action, id, common)) = changing else {
+        return inspect(command);
+    };
+    let audit = super::open_audit_if_ready(&super::load_config(common)?)?;
+    let action = action.to_string();
+    let id = change(command)?.or(id);
+    super::audited_if(
+        audit.as_ref(),
+        &action,
+        id.map(|id| format!("incident:{id}")),
+        serde_json::Value::Null,
+    )
+}
+
+/// `incident open|set|update`; returns the incident's id.
+fn change(command: IncidentCommand) -> anyhow::Result<Option<i64>> {
     let now = Utc::now();
+    let mut opened = None;
     match command {
         IncidentCommand::Open(a) => {
             let (_, store) = open_store(&a.common)?;
@@ -149,7 +172,26 @@ pub fn run(command: IncidentCommand) -> anyhow::Result<()> {
                 incident.clock(now)
             );
             println!("{}", incident.id);
+            opened = Some(incident.id);
         }
+        IncidentCommand::Set(a) => set(a, now)?,
+        IncidentCommand::Update(a) => {
+            let (_, store) = open_store(&a.common)?;
+            store.add_update(a.id, &a.text, now)?;
+            eprintln!(
+                "update added to incident {}; `privet breach report --incident {}` includes it",
+                a.id, a.id
+            );
+        }
+        IncidentCommand::List(_) | IncidentCommand::Show(_) => unreachable!("read-only commands"),
+    }
+    Ok(opened)
+}
+
+/// `incident list|show`.
+fn inspect(command: IncidentCommand) -> anyhow::Result<()> {
+    let now = Utc::now();
+    match command {
         IncidentCommand::List(a) => {
             let (_, store) = open_store(&a.common)?;
             let mut table = crate::output::table(&["id", "title", "aware", "deadline", "status"]);
@@ -203,46 +245,41 @@ pub fn run(command: IncidentCommand) -> anyhow::Result<()> {
                 println!("  update {}: {}", u.at.to_rfc3339(), u.text);
             }
         }
-        IncidentCommand::Set(a) => {
-            let (_, store) = open_store(&a.common)?;
-            let f = a.facts;
-            let mut changes = Vec::new();
-            changes.extend(f.title.map(Change::Title));
-            changes.extend(f.description.map(Change::Description));
-            changes.extend(f.processor.map(|p| Change::Processor(Some(p))));
-            changes.extend(f.occurred_at.map(Change::OccurredAt));
-            changes.extend(f.detected_at.map(Change::DetectedAt));
-            match (f.aware_at, f.aware_reason) {
-                (Some(t), Some(r)) => changes.push(Change::AwareAt(t, r)),
-                (None, None) => {}
-                _ => anyhow::bail!(
-                    "--aware-at and --aware-reason go together: moving the start of the 72-hour clock needs a reason"
-                ),
-            }
-            changes.extend(f.processor_notified_at.map(Change::ProcessorNotifiedAt));
-            // The delay reason first: it may be what makes a late authority notification acceptable.
-            changes.extend(a.delay_reason.map(Change::DelayReason));
-            changes.extend(a.authority_notified_at.map(Change::AuthorityNotifiedAt));
-            changes.extend(a.people_notified_at.map(Change::PeopleNotifiedAt));
-            changes.extend(a.measure.into_iter().map(Change::AddMeasure));
-            if changes.is_empty() {
-                anyhow::bail!("nothing to change; see `privet incident set --help`");
-            }
-            let mut incident = store.get(a.id)?;
-            for change in changes {
-                incident = store.change(a.id, change)?;
-            }
-            eprintln!("incident {} updated: {}", incident.id, incident.clock(now));
-        }
-        IncidentCommand::Update(a) => {
-            let (_, store) = open_store(&a.common)?;
-            store.add_update(a.id, &a.text, now)?;
-            eprintln!(
-                "update added to incident {}; `privet breach report --incident {}` includes it",
-                a.id, a.id
-            );
-        }
+        _ => unreachable!("changes go through `change`"),
     }
+    Ok(())
+}
+
+fn set(a: SetArgs, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let (_, store) = open_store(&a.common)?;
+    let f = a.facts;
+    let mut changes = Vec::new();
+    changes.extend(f.title.map(Change::Title));
+    changes.extend(f.description.map(Change::Description));
+    changes.extend(f.processor.map(|p| Change::Processor(Some(p))));
+    changes.extend(f.occurred_at.map(Change::OccurredAt));
+    changes.extend(f.detected_at.map(Change::DetectedAt));
+    match (f.aware_at, f.aware_reason) {
+        (Some(t), Some(r)) => changes.push(Change::AwareAt(t, r)),
+        (None, None) => {}
+        _ => anyhow::bail!(
+            "--aware-at and --aware-reason go together: moving the start of the 72-hour clock needs a reason"
+        ),
+    }
+    changes.extend(f.processor_notified_at.map(Change::ProcessorNotifiedAt));
+    // The delay reason first: it may be what makes a late authority notification acceptable.
+    changes.extend(a.delay_reason.map(Change::DelayReason));
+    changes.extend(a.authority_notified_at.map(Change::AuthorityNotifiedAt));
+    changes.extend(a.people_notified_at.map(Change::PeopleNotifiedAt));
+    changes.extend(a.measure.into_iter().map(Change::AddMeasure));
+    if changes.is_empty() {
+        anyhow::bail!("nothing to change; see `privet incident set --help`");
+    }
+    let mut incident = store.get(a.id)?;
+    for change in changes {
+        incident = store.change(a.id, change)?;
+    }
+    eprintln!("incident {} updated: {}", incident.id, incident.clock(now));
     Ok(())
 }
 

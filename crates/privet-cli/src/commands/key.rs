@@ -9,7 +9,8 @@ use crate::Common;
 pub enum KeyCommand {
     /// Create an API key; prints the secret as the last line (only its hash is stored).
     Create {
-        /// admin (everything), analyst (queries), or ingest (sending events).
+        /// admin (everything), analyst (queries), privacy-officer (reveals, erasures, breach response, audit
+        /// log), or ingest (sending events).
         #[arg(long)]
         role: Role,
         /// Limit the key to one project (required for analyst and ingest keys when there are several projects).
@@ -44,6 +45,7 @@ pub fn run(command: KeyCommand) -> anyhow::Result<()> {
         } => {
             let config = super::load_config(&common)?;
             let (_, control) = super::open_control(&config)?;
+            let audit = super::open_audit_if_ready(&config)?;
             let project = match project {
                 Some(name) => Some(control.project_by_name(&name)?),
                 None if role != Role::Admin => {
@@ -62,6 +64,12 @@ pub fn run(command: KeyCommand) -> anyhow::Result<()> {
             };
             let (key, secret) =
                 control.create_key(role, project.as_ref().map(|p| p.id), label.as_deref())?;
+            super::audited_if(
+                audit.as_ref(),
+                "key.create",
+                Some(format!("key:{}", key.id)),
+                serde_json::json!({"role": role.as_str(), "project": project.as_ref().map(|p| p.id.0)}),
+            )?;
             let scope = project.map_or_else(
                 || "all projects".to_string(),
                 |p| format!("project `{}`", p.name),
@@ -102,7 +110,14 @@ pub fn run(command: KeyCommand) -> anyhow::Result<()> {
         KeyCommand::Revoke { id, common } => {
             let config = super::load_config(&common)?;
             let (_, control) = super::open_control(&config)?;
+            let audit = super::open_audit_if_ready(&config)?;
             control.revoke_key(&id)?;
+            super::audited_if(
+                audit.as_ref(),
+                "key.revoke",
+                Some(format!("key:{id}")),
+                serde_json::Value::Null,
+            )?;
             println!("Revoked {id}. A running server stops accepting it within 2 seconds.");
         }
     }

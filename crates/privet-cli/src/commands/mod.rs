@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod analyze;
+pub mod audit;
 pub mod breach;
 pub mod canary;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod person;
 pub mod project;
 pub mod serve;
 pub mod sql;
+pub mod user;
 pub mod vault;
 
 use std::path::PathBuf;
@@ -45,6 +47,57 @@ pub fn open_control(config: &Config) -> anyhow::Result<(PathBuf, Control)> {
     let control = Control::open(dir)
         .with_context(|| format!("cannot open the control database in {}", dir.display()))?;
     Ok((dir.clone(), control))
+}
+
+/// Opens the audit log of a data directory, sealed with the key derived from the vault's master key (found the
+/// way `privet serve` finds it). Commands that change something open it *before* acting, so that nothing
+/// happens unaudited.
+pub fn open_audit(config: &Config) -> anyhow::Result<privet_audit::AuditLog> {
+    let key = privet_vault::derived_key_in(
+        &config.data_dir,
+        config.privacy.master_key_file.as_deref(),
+        privet_audit::KEY_PURPOSE,
+    )
+    .context("cannot open the audit log, which needs the vault's master key (set PRIVET_MASTER_KEY or PRIVET_MASTER_KEY_FILE, or start `privet serve` once to create it)")?;
+    Ok(privet_audit::AuditLog::open(&config.data_dir, key)?)
+}
+
+/// The audit log for a command that changes something, or `None` for a data directory that has no vault yet
+/// (it was never served, so there is no master key to seal the log with; `privet serve` creates both).
+pub fn open_audit_if_ready(config: &Config) -> anyhow::Result<Option<privet_audit::AuditLog>> {
+    if !privet_vault::Vault::exists(&config.data_dir.join("vault")) {
+        return Ok(None);
+    }
+    open_audit(config).map(Some)
+}
+
+/// [`audited`] when there is a log.
+pub fn audited_if(
+    log: Option<&privet_audit::AuditLog>,
+    action: &str,
+    target: Option<String>,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
+    match log {
+        Some(log) => audited(log, action, target, detail),
+        None => Ok(()),
+    }
+}
+
+/// Appends what a command did to the audit log, as the console (`cli`).
+pub fn audited(
+    log: &privet_audit::AuditLog,
+    action: &str,
+    target: Option<String>,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
+    let mut record = privet_audit::Record::new("cli", action).detail(detail);
+    if let Some(target) = target {
+        record = record.target(target);
+    }
+    log.append(record)
+        .context("the action was done, but writing the audit log failed")?;
+    Ok(())
 }
 
 /// Where a command runs: on a data directory, or against a running server.

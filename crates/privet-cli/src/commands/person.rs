@@ -103,6 +103,25 @@ fn offline(
             }
             PersonCommand::Export(_) => app.export_person(project, id).await?,
         };
+        let (action, list) = match command {
+            PersonCommand::Erase(_) => ("person.erase", &answer["erased"]),
+            PersonCommand::Anonymize(_) => ("person.anonymize", &answer["anonymized"]),
+            PersonCommand::Export(_) => ("person.export", &answer["people"]),
+        };
+        let people: Vec<i64> = list
+            .as_array()
+            .map(|l| l.iter().filter_map(|p| p["person_id"].as_i64()).collect())
+            .unwrap_or_default();
+        let mut record = privet_audit::Record::new("cli", action)
+            .project(project.0)
+            .detail(json!({"person_ids": people}));
+        if let [one] = people.as_slice() {
+            record = record.target(format!("person:{one}"));
+        }
+        if !reason.is_empty() {
+            record = record.reason(reason);
+        }
+        app.audit.append(record)?;
         app.store.shutdown();
         anyhow::Ok(answer)
     })

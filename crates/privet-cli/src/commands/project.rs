@@ -32,7 +32,14 @@ pub fn run(command: ProjectCommand) -> anyhow::Result<()> {
             let config = super::load_config(&common)?;
             std::fs::create_dir_all(&config.data_dir)?;
             let (_, control) = super::open_control(&config)?;
+            let audit = super::open_audit_if_ready(&config)?;
             let (project, token) = control.create_project(&name)?;
+            super::audited_if(
+                audit.as_ref(),
+                "project.create",
+                Some(format!("project:{}", project.id.0)),
+                serde_json::Value::Null,
+            )?;
             println!(
                 "Created project `{}` (id {}). Its ingestion token, shown only now:",
                 project.name, project.id
@@ -51,7 +58,14 @@ pub fn run(command: ProjectCommand) -> anyhow::Result<()> {
         ProjectCommand::RotateToken { name, common } => {
             let config = super::load_config(&common)?;
             let (_, control) = super::open_control(&config)?;
+            let audit = super::open_audit_if_ready(&config)?;
             let token = control.rotate_token(&name)?;
+            super::audited_if(
+                audit.as_ref(),
+                "project.rotate_token",
+                Some(format!("project:{name}")),
+                serde_json::Value::Null,
+            )?;
             println!("The old token of `{name}` no longer works. The new token, shown only now:");
             println!("{token}");
         }

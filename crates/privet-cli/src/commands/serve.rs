@@ -53,6 +53,21 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             super::demo::fill_if_empty(&app, events).await?;
         }
         let local = listener.local_addr()?;
+        if app.config.dashboard.enabled
+            && let Some(token) = app.control.issue_setup_token()?
+        {
+            let base = app
+                .config
+                .dashboard
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{local}"));
+            println!(
+                "No dashboard account exists yet. Create the first admin (this link works once):\n\n  {}/setup?token={token}\n\n\
+                 (or run `privet user create EMAIL --role admin`)\n",
+                base.trim_end_matches('/')
+            );
+        }
         println!("Privet is listening on http://{local} (data in {})", app.data_dir.display());
         tracing::info!(address = %local, "listening");
         let app = Arc::new(app);

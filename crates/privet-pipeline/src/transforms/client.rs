@@ -120,13 +120,17 @@ pub fn apply(
     ] {
         w.props.remove(key);
     }
-    if client.os.is_none() && client.browser.is_none() {
+    let reported = client.os.is_some() || client.browser.is_some();
+    if !reported || client.device_type.is_none() {
         let parsed = property_ua
             .as_deref()
             .or(ctx.user_agent.as_deref())
             .and_then(|ua| agents.parse(ua));
-        if let Some(parsed) = parsed {
-            client = parsed;
+        match parsed {
+            // Browser SDKs report OS and browser but, on desktops, no device: the user agent says which.
+            Some(parsed) if reported => client.device_type = parsed.device_type,
+            Some(parsed) => client = parsed,
+            None => {}
         }
     }
     w.dims.lib = w.take_text("mp_lib");

@@ -79,8 +79,18 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig) {
         w.props.remove(key);
     }
     let current = w.take_text("$current_url");
+    // mixpanel-browser's page views also carry the page's URL in parts: the query string (which may hold
+    // emails and tokens) goes, the path becomes `url_path` like `$current_url`'s.
+    let path_part = w.take_text("current_url_path");
+    for key in ["current_url_search", "current_url_protocol"] {
+        w.props.remove(key);
+    }
     let page_host = current.as_deref().and_then(host);
-    w.dims.url_path = current.as_deref().and_then(path);
+    w.dims.url_path = current.as_deref().and_then(path).or_else(|| {
+        path_part
+            .as_deref()
+            .and_then(|p| path(&format!("http://x/{}", p.trim_start_matches('/'))))
+    });
     w.dims.utm_source = w.take_text("utm_source");
     w.dims.utm_medium = w.take_text("utm_medium");
     w.dims.utm_campaign = w.take_text("utm_campaign");

@@ -6,7 +6,8 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use privet_auth::{ApiKey, Permission};
+use privet_audit::Record;
+use privet_auth::Permission;
 use privet_model::ProjectId;
 use privet_query::QueryError;
 use serde::Deserialize;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 use super::AppState;
 use crate::app::App;
 use crate::respond;
+use crate::session::Principal;
 
 #[derive(Deserialize)]
 pub struct SqlBody {
@@ -42,45 +44,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Authenticates an API caller that needs `permission`.
-pub fn authorize(
-    app: &App,
-    headers: &HeaderMap,
-    permission: Permission,
-) -> Result<ApiKey, ApiError> {
-    let secrets = crate::auth::secrets(headers);
-    if secrets.is_empty() {
-        return Err(ApiError(
-            401,
-            "send an API key as `Authorization: Bearer KEY` (create one with `privet key create --role analyst`)".into(),
-            None,
-        ));
-    }
-    for secret in &secrets {
-        let key = app
-            .control
-            .authenticate(secret)
-            .map_err(|e| ApiError(503, e.to_string(), None))?;
-        if let Some(key) = key {
-            if !key.role.allows(permission) {
-                return Err(ApiError(
-                    403,
-                    format!(
-                        "a key with role `{}` cannot do this; use an analyst or admin key",
-                        key.role
-                    ),
-                    None,
-                ));
-            }
-            return Ok(key);
-        }
-    }
-    Err(ApiError(401, "the key is unknown or revoked".into(), None))
-}
+pub use crate::session::authorize;
 
 /// The project a call is about: the key's project, or the one it names (admin keys without a project), or the
 /// only project.
-pub fn project_of(app: &App, key: &ApiKey, named: Option<&str>) -> Result<ProjectId, ApiError> {
+pub fn project_of(app: &App, key: &Principal, named: Option<&str>) -> Result<ProjectId, ApiError> {
     let projects = app
         .control
         .projects()
@@ -168,13 +136,17 @@ pub struct PersonBody {
     project: Option<String>,
 }
 
-/// Reads and checks a data-subject request body; returns the project, the identifier and the reason.
-fn person_request(
-    app: &App,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(ProjectId, String, String), ApiError> {
-    let key = authorize(app, headers, Permission::Manage)?;
+/// A checked data-subject request: who asks, about which project and identifier, and why.
+struct PersonRequest {
+    caller: Principal,
+    project: ProjectId,
+    id: String,
+    reason: String,
+}
+
+/// Reads and checks a data-subject request body.
+fn person_request(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<PersonRequest, ApiError> {
+    let key = authorize(app, headers, Permission::DataSubject)?;
     let request: PersonBody = serde_json::from_slice(body).map_err(|_| {
         ApiError(
             400,
@@ -189,8 +161,14 @@ fn person_request(
     let project = project_of(app, &key, request.project.as_deref())?;
     let reason = request
         .reason
+        .filter(|r| !r.trim().is_empty())
         .unwrap_or_else(|| "data subject request".into());
-    Ok((project, id, reason))
+    Ok(PersonRequest {
+        caller: key,
+        project,
+        id,
+        reason,
+    })
 }
 
 fn privacy_error(error: crate::privacy::PrivacyError) -> ApiError {
@@ -226,11 +204,21 @@ async fn shred(
     body: &[u8],
     keep_profile: bool,
 ) -> Result<Response, ApiError> {
-    let (project, id, reason) = person_request(app, headers, body)?;
-    let reports = app
-        .erase_person(project, &id, &reason, keep_profile)
-        .await
-        .map_err(privacy_error)?;
+    let r = person_request(app, headers, body)?;
+    let action = if keep_profile {
+        "person.anonymize"
+    } else {
+        "person.erase"
+    };
+    let result = app
+        .erase_person(r.project, &r.id, &r.reason, keep_profile)
+        .await;
+    let people: Vec<i64> = result
+        .as_ref()
+        .map(|reports| reports.iter().map(|x| x.person_id).collect())
+        .unwrap_or_default();
+    audit_person(app, &r, action, &result, &people);
+    let reports = result.map_err(privacy_error)?;
     let label = if keep_profile { "anonymized" } else { "erased" };
     Ok(Json(serde_json::json!({ label: reports })).into_response())
 }
@@ -241,12 +229,46 @@ pub async fn export(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let (project, id, _) = person_request(&app, &headers, &body)?;
-    let export = app
-        .export_person(project, &id)
-        .await
-        .map_err(privacy_error)?;
+    let r = person_request(&app, &headers, &body)?;
+    let result = app.export_person(r.project, &r.id).await;
+    let people: Vec<i64> = result
+        .as_ref()
+        .ok()
+        .and_then(|v| v["people"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p["person_id"].as_i64())
+        .collect();
+    audit_person(&app, &r, "person.export", &result, &people);
+    let export = result.map_err(privacy_error)?;
     Ok(Json(export).into_response())
+}
+
+/// Records a data-subject request: the pseudonyms of the people it concerned, never the identifier asked for.
+fn audit_person<T>(
+    app: &App,
+    r: &PersonRequest,
+    action: &str,
+    result: &Result<T, crate::privacy::PrivacyError>,
+    people: &[i64],
+) {
+    let outcome = match result {
+        Ok(_) => privet_audit::Outcome::Ok,
+        Err(_) => privet_audit::Outcome::Failed,
+    };
+    let target = match people {
+        [] => "person:unknown".to_string(),
+        [one] => format!("person:{one}"),
+        many => format!("people:{}", many.len()),
+    };
+    let _ = app.audit.append(
+        Record::new(r.caller.label(), action)
+            .outcome(outcome)
+            .target(target)
+            .project(r.project.0)
+            .reason(&r.reason)
+            .detail(serde_json::json!({ "person_ids": people })),
+    );
 }
 
 #[derive(Deserialize)]
@@ -264,7 +286,7 @@ pub async fn delete_events(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let key = authorize(&app, &headers, Permission::Manage)?;
+    let key = authorize(&app, &headers, Permission::DataSubject)?;
     let request: DeleteBody = serde_json::from_slice(&body).map_err(|_| {
         ApiError(
             400,
@@ -299,9 +321,23 @@ pub async fn delete_events(
             ));
         }
     };
-    let deleted = app
-        .delete_events(project, deletion)
-        .await
-        .map_err(privacy_error)?;
+    let what = match &deletion {
+        privet_store::Deletion::InsertIds(ids) => serde_json::json!({"insert_ids": ids.len()}),
+        privet_store::Deletion::TimeRange { from_us, to_us } => {
+            serde_json::json!({"from_us": from_us, "to_us": to_us})
+        }
+    };
+    let result = app.delete_events(project, deletion).await;
+    let _ = app.audit.append(
+        Record::new(key.label(), "events.delete")
+            .outcome(if result.is_ok() {
+                privet_audit::Outcome::Ok
+            } else {
+                privet_audit::Outcome::Failed
+            })
+            .project(project.0)
+            .detail(what),
+    );
+    let deleted = result.map_err(privacy_error)?;
     Ok(Json(serde_json::json!({"deleted": deleted})).into_response())
 }

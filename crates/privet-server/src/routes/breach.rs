@@ -37,13 +37,13 @@ fn failed(e: privet_breach::BreachError) -> ApiError {
     ApiError::owned(503, e.to_string(), None)
 }
 
-/// `POST /api/canary/hit` (admin key): records the hit and says which destination leaked.
+/// `POST /api/canary/hit` (admin or privacy-officer key): records the hit and says which destination leaked.
 pub async fn canary_hit(
     State(app): AppState,
     headers: HeaderMap,
     body: Result<Json<HitBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers, Permission::Manage)?;
+    authorize(&app, &headers, Permission::Breach)?;
     let Json(body) = body.map_err(|e| {
         ApiError::owned(
             400,

@@ -1,11 +1,17 @@
-//! The router: every route, the CORS policy of the ingestion routes, and request logging without payloads.
+//! The router: every route (ingestion, the JSON APIs, the dashboard), the CORS policy of the ingestion routes,
+//! the CSRF guard of session-authenticated API calls, and request logging without payloads.
 
+mod admin;
 mod analytics;
-mod api;
+pub(crate) mod api;
 mod breach;
+mod dashboard;
+mod identity;
+mod incidents;
 mod mixpanel;
 mod native;
 mod ops;
+mod overview;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -28,6 +34,8 @@ use crate::app::App;
 use crate::metrics::RequestLabels;
 
 pub type AppState = State<Arc<App>>;
+
+pub(crate) use ops::not_found;
 
 /// Builds the router.
 pub fn router(app: Arc<App>) -> Router {
@@ -56,7 +64,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/record/", get(mixpanel::record).post(mixpanel::record))
         .route("/v1/events", post(native::events))
         .layer(cors(&app.config.ingest.cors_allowed_origins));
-    Router::new()
+    let router = Router::new()
         .merge(ingestion)
         .route("/api/sql", post(api::sql))
         .route(
@@ -84,7 +92,34 @@ pub fn router(app: Arc<App>) -> Router {
             axum::routing::delete(analytics::delete_cohort),
         )
         .route("/api/people/{person_id}", get(analytics::person))
+        .route("/api/people/{person_id}/reveal", post(identity::person))
         .route("/api/groups/{group_key}/{group_id}", get(analytics::group))
+        .route(
+            "/api/groups/{group_key}/{group_id}/reveal",
+            post(identity::group),
+        )
+        .route("/api/me", get(overview::me))
+        .route("/api/schema", get(overview::schema))
+        .route("/api/privacy/overview", get(overview::privacy))
+        .route("/api/incidents", get(incidents::list))
+        .route("/api/incidents/{id}", get(incidents::detail))
+        .route(
+            "/api/incidents/{id}/report.html",
+            get(incidents::report_html),
+        )
+        .route(
+            "/api/admin/users",
+            get(admin::users).post(admin::create_user),
+        )
+        .route("/api/admin/users/{id}", post(admin::change_user))
+        .route("/api/admin/keys", get(admin::keys).post(admin::create_key))
+        .route("/api/admin/keys/{id}/revoke", post(admin::revoke_key))
+        .route(
+            "/api/admin/settings",
+            get(admin::settings).post(admin::change_settings),
+        )
+        .route("/api/audit", get(admin::audit_log))
+        .route("/api/audit/verify", get(admin::audit_verify))
         .route("/api/privacy/erase", post(api::erase))
         .route("/api/privacy/anonymize", post(api::anonymize))
         .route("/api/privacy/export", post(api::export))
@@ -94,8 +129,18 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/breach/check", get(breach::check_page))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
+        .route("/metrics", get(ops::metrics));
+    let router = if app.config.dashboard.enabled {
+        router.merge(dashboard::router())
+    } else {
+        router
+    };
+    router
         .fallback(ops::not_found)
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::session::csrf_guard,
+        ))
         .layer(middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
 }

@@ -223,16 +223,7 @@ async fn cohorts_and_profiles() {
     assert_eq!(status, 400);
     assert_eq!(r["field"], json!("did"));
 
-    let listed: Value = s
-        .client
-        .get(format!("{}/api/cohorts", s.url))
-        .bearer_auth(&s.admin_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, listed) = s.get("/api/cohorts").await;
     assert_eq!(listed["cohorts"][0]["name"], json!("builders"));
 
     let (_, r) = s

@@ -109,6 +109,24 @@ impl TestServer {
         (response.status().as_u16(), response.json().await.unwrap())
     }
 
+    /// GETs an API route with `key`; returns the status and the JSON answer.
+    pub async fn get_with(&self, path: &str, key: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GETs an API route with the admin key.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.get_with(path, &self.admin_key).await
+    }
+
     /// POSTs a form body `data=<payload>` to `path`.
     pub async fn post_form(&self, path: &str, data: &str) -> (u16, String) {
         let response = self

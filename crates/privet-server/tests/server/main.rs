@@ -6,6 +6,7 @@ mod common;
 mod analytics;
 mod api;
 mod bad_input;
+mod dashboard;
 mod import;
 mod mixpanel;
 mod privacy;
