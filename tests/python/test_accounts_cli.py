@@ -68,7 +68,10 @@ def test_users_from_the_command_line(privet):
     me = requests.get(f"{privet.url}/api/me", headers={"Authorization": f"Bearer {po_key}"}, timeout=10).json()
     assert "reveal" in me["permissions"] and "manage" not in me["permissions"]
 
+    # An export to a file is audited (what was asked, never the rows).
+    run("sql", "SELECT event, COUNT(*) FROM events GROUP BY event", "--format", "csv", "--output", str(d.parent / "out.csv"), data_dir=d)
     actions = run("audit", "list", "--limit", "100", data_dir=d).stdout
+    assert "export.sql" in actions
     for action in ["user.create", "user.role", "user.disable", "user.unlock", "settings.require_mfa", "key.create", "sign_in"]:
         assert action in actions, action
     for secret in ["ana@example.com", "po@example.com", password]:

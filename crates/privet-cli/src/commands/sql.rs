@@ -25,6 +25,19 @@ pub struct SqlArgs {
 }
 
 pub fn run(args: SqlArgs) -> anyhow::Result<()> {
+    // Exports from a data directory to a file are audited (the query's shape, never its results).
+    let audit = match (&args.output, &args.target.url) {
+        (Some(_), None) => super::open_audit_if_ready(&super::load_config(&args.target.common)?)?,
+        _ => None,
+    };
+    let exported = |rows: usize| {
+        super::audited_if(
+            audit.as_ref(),
+            "export.sql",
+            None,
+            serde_json::json!({"format": format!("{:?}", args.format).to_lowercase(), "rows": rows, "sql": args.query}),
+        )
+    };
     if args.format == Format::Parquet {
         let output = args
             .output
@@ -39,6 +52,7 @@ pub fn run(args: SqlArgs) -> anyhow::Result<()> {
             }
             None => export_offline(&args, output)?,
         };
+        exported(rows)?;
         eprintln!(
             "{rows} row{} written to {}",
             if rows == 1 { "" } else { "s" },
@@ -57,7 +71,8 @@ pub fn run(args: SqlArgs) -> anyhow::Result<()> {
                 text.push('\n');
             }
             std::fs::write(path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            exported(result.rows.len())?;
         }
         None => println!("{text}"),
     }

@@ -159,10 +159,19 @@ fn person_request(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<PersonR
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| ApiError(400, "`id` is missing or empty".into(), Some("id".into())))?;
     let project = project_of(app, &key, request.project.as_deref())?;
-    let reason = request
-        .reason
-        .filter(|r| !r.trim().is_empty())
-        .unwrap_or_else(|| "data subject request".into());
+    let reason = request.reason.filter(|r| !r.trim().is_empty());
+    // Privacy officers (keys and people) say why, every time; the audit log keeps it.
+    if reason.is_none()
+        && (key.role == privet_auth::Role::PrivacyOfficer
+            || matches!(key.actor, crate::session::Actor::User(_)))
+    {
+        return Err(ApiError(
+            400,
+            "give a `reason` (a request or ticket number): it is kept in the audit log".into(),
+            Some("reason".into()),
+        ));
+    }
+    let reason = reason.unwrap_or_else(|| "data subject request".into());
     Ok(PersonRequest {
         caller: key,
         project,

@@ -489,6 +489,32 @@ async fn only_privacy_officers_reveal_and_every_reveal_is_audited() {
             .unwrap()
             .contains(&json!("user-1"))
     );
+    // Data-subject requests need a reason from officers too.
+    let (status, body) = officer
+        .api(
+            "POST",
+            "/api/privacy/export",
+            Some(json!({"id": "user-1"})),
+            true,
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("reason")),
+        "{body}"
+    );
+    let (status, body) = officer
+        .api(
+            "POST",
+            "/api/privacy/export",
+            Some(json!({"id": "user-1", "reason": "DSR-42"})),
+            true,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let exports = entries(&s, "person.export").await;
+    assert_eq!(exports[0]["target"], format!("person:{person}"));
+    assert_eq!(exports[0]["reason"], "DSR-42");
     // Officers still cannot manage users.
     assert_eq!(
         officer.api("GET", "/api/admin/users", None, false).await.0,
