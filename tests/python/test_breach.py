@@ -328,6 +328,8 @@ def test_breach_commands_explain_bad_input(incident, tmp_path):
         (["breach", "report", "--incident", "99"], "there is no incident 99"),
         (["incident", "open", "--title", " "], "needs a title"),
         (["incident", "open", "--title", "t", "--aware-at", "yesterday-ish"], "is not a time"),
+        (["incident", "open", "--title", "t"], "--aware-reason"),
+        (["incident", "set", incident_id, "--detected-at", "2099-01-01"], "awareness cannot come before detection"),
         (["incident", "set", incident_id, "--aware-at", "now"], "--aware-reason"),
         (["incident", "set", incident_id, "--authority-notified-at", "2099-01-01"], "--delay-reason"),
         (["canary", "plant", "--for", "x", "--kind", "partner"], "partner"),
@@ -339,6 +341,12 @@ def test_breach_commands_explain_bad_input(incident, tmp_path):
         assert "panicked" not in out.stderr
     # With an assessment, a bad SMTP URL is refused before anything is queued.
     run("breach", "assess", "--incident", incident_id, str(leak), "--quiet", *common)
+    # Without the controller's own settings, no real notice goes out and no canary is planted.
+    bare = ["--data-dir", str(privet.data_dir)]
+    out = run("breach", "notify", "--incident", incident_id, "--smtp", "smtp://127.0.0.1:1?tls=none", *bare, check=False)
+    assert out.returncode != 0 and "breach.controller" in out.stderr and "--dry-run" in out.stderr, out.stderr
+    out = run("canary", "plant", "--for", "x", *bare, check=False)
+    assert out.returncode != 0 and "canary_domain" in out.stderr, out.stderr
     out = run("breach", "notify", "--incident", incident_id, "--smtp", "ftp://127.0.0.1:1", *common, check=False)
     assert out.returncode != 0 and "smtp" in out.stderr.lower()
     # An unreachable server stops the run; nothing is marked sent and a later run can finish.

@@ -170,7 +170,14 @@ pub fn run(args: BreachArgs) -> anyhow::Result<()> {
         }
         acc.flush()?;
     }
-    let incident = cli(&["incident", "open", "--title", "benchmark"])?;
+    let incident = cli(&[
+        "incident",
+        "open",
+        "--title",
+        "benchmark",
+        "--aware-reason",
+        "benchmark leak",
+    ])?;
     let incident = incident.trim().lines().last().unwrap_or("1").to_string();
 
     let mut rows = Vec::new();

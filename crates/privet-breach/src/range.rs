@@ -2,11 +2,12 @@
 //!
 //! An assessment stores the SHA-256 of every normalised email address in the leak (and of its canonical form,
 //! so `a.da+x@googlemail.com` finds `ada@gmail.com`). A visitor's browser hashes their own address and sends only
-//! the first five hex characters; the server answers every stored suffix under that prefix, padded with random
-//! decoys to a fixed count, so neither the address nor the number of real matches leaves the browser or the
-//! server. The browser compares locally.
+//! the first five hex characters; the server answers every stored suffix under that prefix, padded with decoys
+//! to a fixed count, so neither the address nor the number of real matches leaves the browser or the server.
+//! The browser compares locally. Decoys are derived from a secret of this data directory and the prefix, so the
+//! same question always gets the same answer: asking twice and intersecting the answers reveals nothing.
 
-use rand::Rng;
+use rand::RngCore;
 use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 
@@ -25,7 +26,36 @@ CREATE TABLE IF NOT EXISTS exposed_hashes (
     suffix TEXT NOT NULL,
     PRIMARY KEY (prefix, suffix, incident)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS range_secret (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    secret BLOB NOT NULL
+);
 ";
+
+/// The secret the decoys derive from, created on first use.
+fn secret(conn: &Connection) -> Result<Vec<u8>> {
+    let mut fresh = [0u8; 32];
+    rand::rng().fill_bytes(&mut fresh);
+    conn.execute(
+        "INSERT OR IGNORE INTO range_secret (id, secret) VALUES (1, ?1)",
+        [&fresh[..]],
+    )?;
+    Ok(
+        conn.query_row("SELECT secret FROM range_secret WHERE id = 1", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// The `n`-th decoy suffix of `prefix`.
+fn decoy(secret: &[u8], prefix: &str, n: usize) -> String {
+    let mut h = Sha256::new();
+    h.update(b"privet range decoy");
+    h.update(secret);
+    h.update(prefix.as_bytes());
+    h.update((n as u64).to_le_bytes());
+    hex::encode(h.finalize())[PREFIX_LEN..].to_string()
+}
 
 /// The hex SHA-256 of a normalised address.
 pub fn hash(normalised: &str) -> String {
@@ -60,8 +90,9 @@ pub fn store<'a>(
     Ok(n)
 }
 
-/// The suffixes stored under `prefix` (any incident), padded with random decoys to a multiple of [`PAD_TO`]
-/// and sorted, so the answer's size and order say nothing about how many are real.
+/// The suffixes stored under `prefix` (any incident), padded with decoys to a multiple of [`PAD_TO`] and sorted,
+/// so the answer's size and order say nothing about how many are real; the decoys of a prefix are always the
+/// same.
 pub fn lookup(conn: &Connection, prefix: &str) -> Result<Vec<String>> {
     let prefix = prefix.to_ascii_lowercase();
     if prefix.len() != PREFIX_LEN || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -77,10 +108,14 @@ pub fn lookup(conn: &Connection, prefix: &str) -> Result<Vec<String>> {
         .query_map([&prefix], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let target = suffixes.len().div_ceil(PAD_TO).max(1) * PAD_TO;
-    let mut rng = rand::rng();
+    let secret = secret(conn)?;
+    let mut n = 0;
     while suffixes.len() < target {
-        let decoy: [u8; 32] = rng.random();
-        suffixes.push(hex::encode(decoy)[PREFIX_LEN..].to_string());
+        let d = decoy(&secret, &prefix, n);
+        n += 1;
+        if !suffixes.contains(&d) {
+            suffixes.push(d);
+        }
     }
     suffixes.sort();
     Ok(suffixes)
@@ -118,6 +153,13 @@ mod tests {
         let h = hash("carol@example.com");
         let answer = lookup(&conn, &h[..5]).unwrap();
         assert_eq!(answer.len(), PAD_TO, "an unknown prefix is padded the same");
+        // Asking again gives the same answer, so intersecting answers does not single out the real suffixes.
+        assert_eq!(lookup(&conn, &h[..5]).unwrap(), answer);
+        let bob = hash("bob@example.com");
+        assert_eq!(
+            lookup(&conn, &bob[..5]).unwrap(),
+            lookup(&conn, &bob[..5].to_uppercase()).unwrap()
+        );
         assert!(!answer.contains(&h[5..].to_string()));
         assert!(lookup(&conn, "abcz1").is_err());
         assert!(lookup(&conn, "abcd").is_err());

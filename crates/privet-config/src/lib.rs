@@ -292,6 +292,34 @@ impl Default for BreachConfig {
     }
 }
 
+impl BreachConfig {
+    /// The settings people would read in a notice that still hold the built-in examples (`breach.controller`,
+    /// …): real notices must not go out with them.
+    pub fn placeholders(&self) -> Vec<&'static str> {
+        let example = BreachConfig::default();
+        let mut out = Vec::new();
+        if self.controller == example.controller {
+            out.push("breach.controller");
+        }
+        if self.dpo_contact == example.dpo_contact {
+            out.push("breach.dpo_contact");
+        }
+        if self.official_domains == example.official_domains {
+            out.push("breach.official_domains");
+        }
+        if self.sender == example.sender {
+            out.push("breach.sender");
+        }
+        out
+    }
+
+    /// Whether `canary_domain` is still the built-in example (canaries must be on a domain you control, so that
+    /// mail to them reaches you).
+    pub fn canary_domain_is_placeholder(&self) -> bool {
+        self.canary_domain == BreachConfig::default().canary_domain
+    }
+}
+
 /// The privacy pipeline and the identity vault. Every key here can also be set per project under
 /// `[privacy.projects.<name>]`, which overrides the defaults for that project.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -728,6 +728,10 @@ async function keys() {
   const role = select(["analyst", "ingest", "privacy-officer", "admin"], "analyst");
   const label = h("input", { size: 20, placeholder: "what it is for" });
   const form = h("form", { class: "builder" }, ...field("Role", role), ...field("Label", label), h("div", { class: "field" }, h("button", { type: "submit" }, "Create key")));
+  const projectsArea = h("div");
+  const projectName = h("input", { size: 20, placeholder: "lowercase-name", pattern: "[a-z0-9][a-z0-9_-]{0,62}", id: "new-project" });
+  const projectForm = h("form", { class: "builder" }, ...field("New project", projectName), h("div", { class: "field" }, h("button", { type: "submit" }, "Create project")));
+  const shown = (what, secret) => created.replaceChildren(h("p", { class: "notice" }, `${what}, shown only now: `, h("code", { class: "secret" }, secret)));
   const load = async () => {
     try {
       const { keys, projects } = await api("/api/admin/keys", { withProject: false });
@@ -740,6 +744,18 @@ async function keys() {
         } }, "Revoke")) : v ?? "–"),
         filename: "keys.csv",
       }));
+      projectsArea.replaceChildren(dataTable("Projects", ["Id", "Name", "Created", ""], projects.map((p) => [p.id, p.name, p.created_at, p]), {
+        cells: (v, i) => (i === 3 ? h("button", { type: "button", class: "secondary small", onclick: async () => {
+          if (!confirm(`Replace the ingestion token of ${v.name}? SDKs using the old one are refused at once.`)) return;
+          try {
+            const r = await api(`/api/admin/projects/${encodeURIComponent(v.name)}/rotate-token`, { method: "POST", withProject: false });
+            shown(`The new ingestion token of ${v.name}`, r.token);
+          } catch (e) {
+            showError(created, e);
+          }
+        } }, "Rotate token") : v ?? "–"),
+        filename: "projects.csv",
+      }));
     } catch (e) {
       showError(area, e);
     }
@@ -750,13 +766,24 @@ async function keys() {
       const body = { role: role.value, label: label.value || undefined };
       if (role.value !== "admin") body.project = project();
       const r = await api("/api/admin/keys", { method: "POST", body, withProject: false });
-      created.replaceChildren(h("p", { class: "notice" }, `Created ${r.key.id}. Its secret, shown only now: `, h("code", { class: "secret" }, r.secret)));
+      shown(`Created ${r.key.id}. Its secret`, r.secret);
       load();
     } catch (err) {
       showError(created, err);
     }
   });
-  app.replaceChildren(form, created, area);
+  projectForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const r = await api("/api/admin/projects", { method: "POST", body: { name: projectName.value.trim() }, withProject: false });
+      shown(`Created project ${r.project.name}. Its ingestion token (for SDKs)`, r.token);
+      projectName.value = "";
+      load();
+    } catch (err) {
+      showError(created, err);
+    }
+  });
+  app.replaceChildren(h("h2", {}, "API keys"), form, created, area, h("h2", {}, "Projects"), projectForm, projectsArea);
   load();
 }
 

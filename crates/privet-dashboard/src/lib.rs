@@ -50,7 +50,7 @@ pub const APP_PAGES: &[(&str, &str, Access)] = &[
     ("incident", "Incident", Access::Privacy),
     ("audit", "Audit log", Access::Privacy),
     ("users", "Users", Access::Admin),
-    ("keys", "API keys", Access::Admin),
+    ("keys", "Keys & projects", Access::Admin),
 ];
 
 /// Whether `name` is one of the pages `app.js` draws.

@@ -67,8 +67,22 @@ pub struct People {
 impl People {
     /// Every person and organisation of `project` in the vault.
     pub fn from_vault(vault: &Vault, project: ProjectId) -> Result<People> {
+        Self::from_vault_with_progress(vault, project, &|_| {})
+    }
+
+    /// [`People::from_vault`], calling `progress` with the number of subjects decrypted so far (every 10,000).
+    pub fn from_vault_with_progress(
+        vault: &Vault,
+        project: ProjectId,
+        progress: &dyn Fn(u64),
+    ) -> Result<People> {
         let mut people = People::default();
+        let mut seen = 0u64;
         vault.for_each_subject(project, |subject| {
+            seen += 1;
+            if seen.is_multiple_of(10_000) {
+                progress(seen);
+            }
             if let Some(key) = subject.kind.strip_prefix("g:") {
                 if key == "org_id" || key.contains("org") || key.contains("company") {
                     for id in &subject.ids {
@@ -276,7 +290,11 @@ struct Index {
     untagged: HashMap<String, Vec<usize>>,
     canonical: HashMap<String, Vec<usize>>,
     user_id: HashMap<String, Vec<usize>>,
+    /// (normalised name, organisation id) → people; also (normalised name, `name:` + normalised organisation
+    /// name) when the organisation's name is known.
     name_org: HashMap<(String, String), Vec<usize>>,
+    /// Normalised organisation name → organisation ids.
+    org_by_name: HashMap<String, Vec<String>>,
     canary: HashMap<(DataCategory, String), usize>,
 }
 
@@ -301,7 +319,17 @@ impl Index {
             if let Some(name) = &k.name {
                 for org in &k.orgs {
                     push(&mut ix.name_org, (normalise_name(name), org.clone()), i);
+                    if let Some(org_name) = people.org_names.get(org) {
+                        let key = format!("name:{}", normalise_name(org_name));
+                        push(&mut ix.name_org, (normalise_name(name), key), i);
+                    }
                 }
+            }
+        }
+        for (id, name) in &people.org_names {
+            let v = ix.org_by_name.entry(normalise_name(name)).or_default();
+            if !v.contains(id) {
+                v.push(id.clone());
             }
         }
         for (c, canary) in canaries.iter().enumerate() {
@@ -360,17 +388,28 @@ pub fn assess(input: &Input<'_>, progress: &dyn Fn(u64)) -> Outcome {
                 progress(done);
             }
             a.records += 1;
-            // Canaries first: a canary record says where the leak came from, and concerns nobody.
-            let mut hit: BTreeSet<usize> = BTreeSet::new();
+            // Canaries first: a canary record says where the leak came from, and concerns nobody. Its email,
+            // user id or organisation id are unique to it; its name and organisation name are realistic and so
+            // may be a real person's, and count only together.
+            let mut matched: BTreeMap<usize, BTreeSet<DataCategory>> = BTreeMap::new();
             for (category, value) in &record.values {
                 if let Some(c) = ix.canary(*category, value) {
-                    canaries.entry(c).or_default().matched_on.insert(*category);
-                    hit.insert(c);
+                    matched.entry(c).or_default().insert(*category);
                 }
             }
-            if !hit.is_empty() {
-                for c in hit {
-                    canaries.entry(c).or_default().records += 1;
+            matched.retain(|_, on| {
+                on.iter().any(|c| {
+                    matches!(
+                        c,
+                        DataCategory::Email | DataCategory::UserId | DataCategory::OrgId
+                    )
+                }) || (on.contains(&DataCategory::Name) && on.contains(&DataCategory::OrgName))
+            });
+            if !matched.is_empty() {
+                for (c, on) in matched {
+                    let acc = canaries.entry(c).or_default();
+                    acc.matched_on.extend(on);
+                    acc.records += 1;
                 }
                 a.canary_records += 1;
                 continue;
@@ -383,6 +422,7 @@ pub fn assess(input: &Input<'_>, progress: &dyn Fn(u64)) -> Outcome {
             let mut matched: BTreeMap<usize, BTreeSet<MatchRule>> = BTreeMap::new();
             let mut record_orgs = Vec::new();
             let mut names = Vec::new();
+            let mut org_names = Vec::new();
             let mut country = None;
             for (category, value) in &record.values {
                 match category {
@@ -409,14 +449,27 @@ pub fn assess(input: &Input<'_>, progress: &dyn Fn(u64)) -> Outcome {
                         }
                     }
                     DataCategory::OrgId => record_orgs.push(value.trim().to_string()),
+                    DataCategory::OrgName => org_names.push(normalise_name(value)),
                     DataCategory::Name => names.push(normalise_name(value)),
                     DataCategory::Country => country = country.or_else(|| country_code(value)),
                     _ => {}
                 }
             }
+            // A leak may name the organisation instead of giving its id: known names stand for their ids.
+            if record_orgs.is_empty() {
+                for org_name in &org_names {
+                    for id in ix.org_by_name.get(org_name).into_iter().flatten() {
+                        record_orgs.push(id.clone());
+                    }
+                }
+            }
             if matched.is_empty() {
-                for name in &names {
-                    for org in &record_orgs {
+                let org_keys = record_orgs
+                    .iter()
+                    .cloned()
+                    .chain(org_names.iter().map(|n| format!("name:{n}")));
+                for org in org_keys {
+                    for name in &names {
                         let key = (name.clone(), org.clone());
                         for &i in ix.name_org.get(&key).into_iter().flatten() {
                             matched

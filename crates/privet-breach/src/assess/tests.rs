@@ -207,6 +207,7 @@ fn a_messy_leak_is_matched_person_by_person_with_the_right_rules() {
         .open_incident(
             crate::incident::NewIncident {
                 title: "Vendor <export>".into(),
+                aware_reason: "the vendor sent the dataset".into(),
                 ..Default::default()
             },
             Utc::now(),
@@ -229,4 +230,112 @@ fn a_messy_leak_is_matched_person_by_person_with_the_right_rules() {
         text.contains("this dataset came from \"Mixpanel\""),
         "{text}"
     );
+}
+
+#[test]
+fn a_real_person_sharing_a_canarys_name_is_not_a_canary() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = vault_with_people(dir.path());
+    let store = IncidentStore::open(dir.path()).unwrap();
+    let ledger = Ledger::new(store.connection()).unwrap();
+    let canary = ledger
+        .plant("Vendor X", "vendor", "canary.example.com", Utc::now())
+        .unwrap();
+    // Canary names are realistic: a real Ada Lovelace may carry one. Name alone, or organisation alone, is not
+    // a canary; name and organisation together, or the canary's own email or ids, are.
+    let leaked = format!(
+        "email,name,org_name,user_id\n\
+         Ada.Lovelace@gmail.com,{name},,\n\
+         someone@elsewhere.example,,{org},\n\
+         ,{name},{org},\n\
+         ,,,{uid}\n",
+        name = canary.name,
+        org = canary.org_name,
+        uid = canary.user_id,
+    );
+    let leak = leak::read_file(
+        &write(dir.path(), "leak.csv", &leaked),
+        0,
+        &Overrides::default(),
+        &|_| {},
+    )
+    .unwrap();
+    let people = People::from_vault(&vault, P).unwrap();
+    let canaries = ledger.list().unwrap();
+    let files = [leak];
+    let outcome = assess(
+        &Input {
+            incident: 1,
+            salt: &[1u8; 32],
+            files: &files,
+            people: &people,
+            canaries: &canaries,
+            now: Utc::now(),
+        },
+        &|_| {},
+    );
+    let a = &outcome.assessment;
+    assert_eq!(a.canary_records, 2, "name+org and the user id");
+    assert_eq!(
+        a.matched_records, 1,
+        "Ada is assessed and notified like anyone"
+    );
+    assert_eq!(a.unmatched_records, 1);
+    assert_eq!(a.canaries[0].records, 2);
+    assert_eq!(
+        a.canaries[0].matched_on,
+        vec![
+            DataCategory::Name,
+            DataCategory::UserId,
+            DataCategory::OrgName
+        ]
+    );
+}
+
+#[test]
+fn name_and_organisation_name_match_without_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = vault_with_people(dir.path());
+    let accounts = write(
+        dir.path(),
+        "accounts.csv",
+        "email,full_name,user_id,org_id,org_name,role\n\
+         bob@example.com,Bob Stone,user-2,org-1,Analytical Engines,member\n",
+    );
+    // The vendor's export names the company, not its id.
+    let leak = leak::read_file(
+        &write(
+            dir.path(),
+            "leak.csv",
+            "full_name,company\nbob stone,ANALYTICAL ENGINES\nBob Stone,Other Co\n",
+        ),
+        0,
+        &Overrides::default(),
+        &|_| {},
+    )
+    .unwrap();
+    let mut people = People::from_vault(&vault, P).unwrap();
+    people.add_accounts(accounts::read(&accounts).unwrap());
+    let files = [leak];
+    let outcome = assess(
+        &Input {
+            incident: 1,
+            salt: &[1u8; 32],
+            files: &files,
+            people: &people,
+            canaries: &[],
+            now: Utc::now(),
+        },
+        &|_| {},
+    );
+    let a = &outcome.assessment;
+    assert_eq!((a.matched_records, a.unmatched_records), (1, 1));
+    assert_eq!(a.people.len(), 1);
+    assert_eq!(a.people[0].matched_by, vec![MatchRule::NameAndOrganisation]);
+    assert_eq!(
+        a.organisations.len(),
+        1,
+        "the organisation is found by its name too"
+    );
+    assert_eq!(a.organisations[0].members.len(), 1);
 }

@@ -227,6 +227,11 @@ impl IncidentStore {
                 "an incident needs a title (--title)".into(),
             ));
         }
+        if new.aware_reason.trim().is_empty() {
+            return Err(BreachError::Invalid(
+                "say why you are aware of the breach now (--aware-reason, e.g. \"the vendor sent us the affected dataset\"): the 72 hours run from then, and the report quotes it".into(),
+            ));
+        }
         let aware_at = new.aware_at.unwrap_or(now);
         if let Some(detected) = new.detected_at
             && detected > aware_at
@@ -301,8 +306,22 @@ impl IncidentStore {
             Change::Description(t) => set("description", Value::Text(t))?,
             Change::Processor(p) => set("processor", p.map_or(Value::Null, Value::Text))?,
             Change::OccurredAt(t) => set("occurred_at", at(t))?,
-            Change::DetectedAt(t) => set("detected_at", at(t))?,
+            Change::DetectedAt(t) => {
+                if t > incident.aware_at {
+                    return Err(BreachError::Invalid(
+                        "--detected-at is after the time of awareness; awareness cannot come before detection"
+                            .into(),
+                    ));
+                }
+                set("detected_at", at(t))?
+            }
             Change::AwareAt(t, reason) => {
+                if incident.detected_at.is_some_and(|d| d > t) {
+                    return Err(BreachError::Invalid(
+                        "--aware-at is before the time of detection; awareness cannot come before detection"
+                            .into(),
+                    ));
+                }
                 set("aware_at", at(t))?;
                 set("aware_reason", Value::Text(reason))?;
             }

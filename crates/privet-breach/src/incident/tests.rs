@@ -64,6 +64,7 @@ fn incidents_keep_their_history_and_survive_reopening() {
             .open_incident(
                 NewIncident {
                     title: "t".into(),
+                    aware_reason: "the vendor told us".into(),
                     ..Default::default()
                 },
                 now,

@@ -201,7 +201,17 @@ pub fn known_people(
             config.privacy.master_key_file.as_deref(),
             false,
         )?;
-        People::from_vault(&opened.vault, project.id)?
+        let (subjects, _, _) = opened.vault.counts()?;
+        let decrypting = bar(
+            subjects,
+            !std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            "vault    {bar:40} {pos}/{len} people decrypted ({per_sec}, {eta} left)",
+        );
+        let people = People::from_vault_with_progress(&opened.vault, project.id, &|n| {
+            decrypting.set_position(n)
+        })?;
+        decrypting.finish_and_clear();
+        people
     } else {
         People::default()
     };
@@ -442,6 +452,7 @@ fn notify(a: NotifyArgs) -> anyhow::Result<()> {
             "{n} of {} notices marked delivered (the others were not in doubt)",
             a.confirm_delivered.len()
         );
+        eprintln!("incident {}: {}", incident.id, incident.clock(Utc::now()));
         return Ok(());
     }
     let folder = store.folder(incident.id)?;
@@ -459,13 +470,29 @@ fn notify(a: NotifyArgs) -> anyhow::Result<()> {
         .chain(people.org_pseudonyms.keys())
         .map(|id| (People::org_key(id, &incident.salt), id.clone()))
         .collect();
-    let mut plan = Vec::new();
+    let mut plan: Vec<Planned> = Vec::new();
     let mut unknown = 0;
+    // Two records of the controller can share one address (a person known twice): one notice goes there,
+    // naming everything exposed about either.
+    let mut by_address: hashbrown::HashMap<String, usize> = hashbrown::HashMap::new();
     for p in &assessment.people {
         let Some(&i) = by_key.get(&p.key) else {
             unknown += 1;
             continue;
         };
+        if let Some(address) = people.known[i].contact().map(str::to_lowercase) {
+            if let Some(&at) = by_address.get(&address) {
+                if let Audience::Person { exposed, .. } = &mut plan[at].audience {
+                    for c in &p.exposed {
+                        if !exposed.contains(c) {
+                            exposed.push(*c);
+                        }
+                    }
+                }
+                continue;
+            }
+            by_address.insert(address, plan.len());
+        }
         plan.push(Planned {
             key: p.key.clone(),
             person: i,
@@ -513,17 +540,34 @@ fn notify(a: NotifyArgs) -> anyhow::Result<()> {
     let controller = Controller::from(&config.breach);
     let facts = facts(&incident);
     let default_locale = config.breach.default_locale.clone();
-    let messages = plan.into_iter().map(|planned| {
+    // The controller's texts (configuration, measures, dates) are checked once, before anything is sent.
+    notices
+        .render(
+            &default_locale,
+            &Audience::Person {
+                name: None,
+                exposed: vec![privet_model::DataCategory::Email],
+            },
+            &controller,
+            &facts,
+        )
+        .context("the notices cannot be written; nothing was sent")?;
+    let unrenderable = std::cell::Cell::new(0u64);
+    let planned_count = plan.len() as u64;
+    let messages = plan.into_iter().filter_map(|planned| {
         let known = &people.known[planned.person];
         let locale = notices.negotiate(known.locale.as_deref(), &default_locale);
         let kind = match planned.audience {
             Audience::OrgAdmin { .. } => "org_admin",
             _ => "person",
         };
-        let rendered = notices
-            .render(&locale, &planned.audience, &controller, &facts)
-            .expect("built-in and validated notice texts render");
-        Outgoing {
+        // What is left to fail is one recipient's own data (an organisation name holding a link): that notice
+        // is skipped and counted, the others go.
+        let Ok(rendered) = notices.render(&locale, &planned.audience, &controller, &facts) else {
+            unrenderable.set(unrenderable.get() + 1);
+            return None;
+        };
+        Some(Outgoing {
             recipient: planned.key,
             address: known.contact().unwrap_or_default().to_string(),
             kind: kind.into(),
@@ -531,7 +575,7 @@ fn notify(a: NotifyArgs) -> anyhow::Result<()> {
             subject: rendered.subject,
             text: rendered.text,
             html: rendered.html,
-        }
+        })
     });
     if let Some(dir) = &a.dry_run {
         let settings = SmtpSettings::from_config(
@@ -541,14 +585,28 @@ fn notify(a: NotifyArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)?;
         let n = send::dry_run(dir, incident.id, messages, &settings)?;
         println!(
-            "rendered {n} messages into {} (nothing was sent)",
-            dir.display()
+            "rendered {n} messages into {} (nothing was sent); {} not writable",
+            dir.display(),
+            unrenderable.get()
         );
+        eprintln!("incident {}: {}", incident.id, incident.clock(Utc::now()));
         return Ok(());
+    }
+    let placeholders = config.breach.placeholders();
+    if !placeholders.is_empty() {
+        anyhow::bail!(
+            "{} still hold Privet's examples; set them in the configuration before notices go to people              (`--dry-run` renders with them for review)",
+            placeholders.join(", ")
+        );
     }
     let settings = SmtpSettings::from_config(&config.breach, a.smtp.as_deref())?;
     // Rendered messages are sent in batches, so a million notices never sit in memory at once.
     let mut tally = send::Tally::default();
+    let progress = bar(
+        planned_count,
+        a.quiet,
+        "sending  {bar:40} {pos}/{len} ({per_sec}, {eta} left) {msg}",
+    );
     let mut messages = messages.peekable();
     while messages.peek().is_some() {
         let batch: Vec<Outgoing> = messages.by_ref().take(NOTIFY_BATCH).collect();
@@ -559,7 +617,7 @@ fn notify(a: NotifyArgs) -> anyhow::Result<()> {
             &settings,
             &DeliverOptions {
                 resend_in_doubt: a.resend_in_doubt,
-                progress: !a.quiet,
+                progress: Some(progress.clone()),
                 ..DeliverOptions::default()
             },
         )?;
@@ -569,15 +627,23 @@ fn notify(a: NotifyArgs) -> anyhow::Result<()> {
         tally.in_doubt.extend(done.in_doubt);
         tally.failed.extend(done.failed);
     }
+    progress.finish_and_clear();
     eprintln!("incident {}: {}", incident.id, incident.clock(Utc::now()));
     println!(
-        "sent {}, already sent before {}, in doubt {}, failed {}, no address {}",
+        "sent {}, already sent before {}, in doubt {}, failed {}, no address {}, not writable {}",
         tally.sent,
         tally.already_sent,
         tally.in_doubt.len(),
         tally.failed.len(),
-        tally.skipped_no_address
+        tally.skipped_no_address,
+        unrenderable.get()
     );
+    if unrenderable.get() > 0 {
+        println!(
+            "  not writable: {} notices could not be written because the recipient's own data (an organisation name) holds a link; use the public notice for them",
+            unrenderable.get()
+        );
+    }
     for key in &tally.in_doubt {
         println!(
             "  in doubt: {key} (an earlier run stopped while handing it to the server; check the server's log \
@@ -593,7 +659,10 @@ fn notify(a: NotifyArgs) -> anyhow::Result<()> {
             incident.id
         );
     }
-    if tally.in_doubt.is_empty() && tally.failed.is_empty() && incident.people_notified_at.is_none()
+    if tally.in_doubt.is_empty()
+        && tally.failed.is_empty()
+        && unrenderable.get() == 0
+        && incident.people_notified_at.is_none()
     {
         store.change(
             incident.id,
@@ -690,5 +759,6 @@ fn public_notice(a: PublicNoticeArgs) -> anyhow::Result<()> {
     };
     std::fs::write(&out, page).with_context(|| format!("cannot write {}", out.display()))?;
     println!("wrote {}", out.display());
+    eprintln!("incident {}: {}", incident.id, incident.clock(Utc::now()));
     Ok(())
 }

@@ -53,6 +53,13 @@ pub fn run(command: CanaryCommand) -> anyhow::Result<()> {
     match command {
         CanaryCommand::Plant(a) => {
             let (config, store) = super::incident::open_store(&a.common)?;
+            if config.breach.canary_domain_is_placeholder() {
+                anyhow::bail!(
+                    "breach.canary_domain is still `{}`: set it to a domain you control (its mail must reach \
+                     you, so that `POST /api/canary/hit` can say a leaked list is being used)",
+                    config.breach.canary_domain
+                );
+            }
             let audit = super::open_audit_if_ready(&config)?;
             let ledger = Ledger::new(store.connection())?;
             let c = ledger.plant(

@@ -179,8 +179,10 @@ fn change(command: IncidentCommand) -> anyhow::Result<Option<i64>> {
             let (_, store) = open_store(&a.common)?;
             store.add_update(a.id, &a.text, now)?;
             eprintln!(
-                "update added to incident {}; `privet breach report --incident {}` includes it",
-                a.id, a.id
+                "update added to incident {}; `privet breach report --incident {}` includes it ({})",
+                a.id,
+                a.id,
+                store.get(a.id)?.clock(now)
             );
         }
         IncidentCommand::List(_) | IncidentCommand::Show(_) => unreachable!("read-only commands"),

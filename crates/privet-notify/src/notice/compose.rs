@@ -176,10 +176,11 @@ pub(super) fn compose(
             measures.push(line);
         }
     }
-    let name = match name {
-        Some(n) => Some(clean("the recipient's name", n)?).filter(|n| !n.is_empty()),
-        None => None,
-    };
+    // The recipient's name comes from their profile, which a client can set to anything: one that holds a
+    // link is not shown (the greeting goes without a name) rather than stopping the notice.
+    let name = name
+        .and_then(|n| clean("the recipient's name", n).ok())
+        .filter(|n| !n.is_empty());
 
     let mut args: Vec<(&'static str, Arg)> = vec![
         ("controller", Arg::Name(controller_name)),

@@ -597,6 +597,17 @@ fn links_in_values_are_refused() {
     let mut c = controller();
     c.official_domains = vec!["example.com/login".into()];
     assert!(n.render("en", &person(&MIXPANEL), &c, &facts()).is_err());
+
+    // A recipient's own name comes from their profile, which anyone can set: one holding a link is left out
+    // of the greeting instead of stopping their notice (and everyone else's).
+    let linked = Audience::Person {
+        name: Some("Eve https://evil.example".into()),
+        exposed: MIXPANEL.to_vec(),
+    };
+    let d = doc(&n, "en", &linked, &facts());
+    assert!(para_ids(&d).contains(&"greeting"), "the unnamed greeting");
+    let r = render(&n, "en", &linked);
+    assert!(!r.text.contains("evil") && !r.html.contains("evil"));
 }
 
 #[test]

@@ -57,7 +57,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
 pub use error::SendError;
 pub use mask::{mask_address, mask_addresses};
@@ -112,8 +112,9 @@ pub struct DeliverOptions {
     /// notice twice (with the same Message-ID), which is better than not at all only when the operator
     /// decides so.
     pub resend_in_doubt: bool,
-    /// Show a progress bar on stderr.
-    pub progress: bool,
+    /// A progress bar to advance by one per notice (the caller's, so that a run delivered in batches has one
+    /// bar for all of them); `None` shows nothing.
+    pub progress: Option<ProgressBar>,
     /// The pause after the first failed attempt; it doubles after each further one.
     pub retry_delay: Duration,
     /// The longest pause between attempts.
@@ -124,7 +125,7 @@ impl Default for DeliverOptions {
     fn default() -> Self {
         DeliverOptions {
             resend_in_doubt: false,
-            progress: false,
+            progress: None,
             retry_delay: Duration::from_secs(1),
             max_retry_delay: Duration::from_secs(60),
         }
@@ -265,15 +266,7 @@ pub fn deliver(
         "delivering breach notices"
     );
 
-    let bar = if options.progress {
-        ProgressBar::with_draw_target(Some(to_send.len() as u64), ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} {wide_bar} {pos}/{len} {msg}")
-            .expect("the progress template is valid"),
-    );
+    let bar = options.progress.clone().unwrap_or_else(ProgressBar::hidden);
     let mut run = Run {
         outbox: &outbox,
         client: Client::new(endpoint, tls, settings.timeout),
@@ -298,7 +291,9 @@ pub fn deliver(
         Ok(())
     })();
     run.client.quit();
-    bar.finish();
+    if options.progress.is_none() {
+        bar.finish();
+    }
     outbox.checkpoint();
     let tally = run.tally;
     match result {

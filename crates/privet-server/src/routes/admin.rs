@@ -5,6 +5,8 @@
 //!   `POST /api/admin/users/{id}` `{"role"?, "disabled"?, "unlock"?, "reset_mfa"?}`;
 //! * `GET /api/admin/keys`, `POST /api/admin/keys` `{"role", "project"?, "label"?}` → the key and its secret
 //!   (shown once); `POST /api/admin/keys/{id}/revoke`;
+//! * `GET /api/admin/projects`, `POST /api/admin/projects` `{"name"}` → the project and its ingestion token (shown
+//!   once); `POST /api/admin/projects/{name}/rotate-token`;
 //! * `GET /api/admin/settings`, `POST /api/admin/settings` `{"require_mfa": true}`;
 //! * `GET /api/audit?action=&actor=&outcome=&before=&limit=` (admin or privacy officer) and `GET /api/audit/verify`.
 //!
@@ -31,7 +33,9 @@ fn auth_error(e: AuthError) -> ApiError {
         AuthError::BadUserRole(_) => (400, Some("role")),
         AuthError::WeakPassword(_) => (400, Some("password")),
         AuthError::NoSuchUser(_) | AuthError::NoSuchKey(_) => (404, None),
-        AuthError::NoSuchProject(_) => (400, Some("project")),
+        AuthError::NoSuchProject(_) => (404, Some("project")),
+        AuthError::ProjectExists(_) => (409, Some("name")),
+        AuthError::BadProjectName(_) => (400, Some("name")),
         _ => (503, None),
     };
     ApiError::owned(status, e.to_string(), field.map(str::to_string))
@@ -225,6 +229,56 @@ pub async fn revoke_key(
         json!(null),
     );
     Ok(Json(json!({"revoked": id})).into_response())
+}
+
+/// `GET /api/admin/projects`.
+pub async fn projects(State(app): AppState, headers: HeaderMap) -> Result<Response, ApiError> {
+    authorize(&app, &headers, Permission::Manage)?;
+    let projects = app.control.projects().map_err(auth_error)?;
+    Ok(Json(json!({"projects": projects})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewProject {
+    name: String,
+}
+
+/// `POST /api/admin/projects` `{"name"}`: the ingestion token is in this answer only.
+pub async fn create_project(
+    State(app): AppState,
+    headers: HeaderMap,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let caller = authorize(&app, &headers, Permission::Manage)?;
+    let new: NewProject = body(&bytes, r#"{"name": "shop"}"#)?;
+    let (project, token) = app.control.create_project(&new.name).map_err(auth_error)?;
+    audit(
+        &app,
+        &caller,
+        "project.create",
+        format!("project:{}", project.id.0),
+        json!(null),
+    );
+    Ok(Json(json!({"project": project, "token": token})).into_response())
+}
+
+/// `POST /api/admin/projects/{name}/rotate-token`: the old token stops working; the new one is shown once.
+pub async fn rotate_token(
+    State(app): AppState,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let caller = authorize(&app, &headers, Permission::Manage)?;
+    let token = app.control.rotate_token(&name).map_err(auth_error)?;
+    audit(
+        &app,
+        &caller,
+        "project.rotate_token",
+        format!("project:{name}"),
+        json!(null),
+    );
+    Ok(Json(json!({"project": name, "token": token})).into_response())
 }
 
 /// `GET /api/admin/settings`.

@@ -115,6 +115,14 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/admin/keys", get(admin::keys).post(admin::create_key))
         .route("/api/admin/keys/{id}/revoke", post(admin::revoke_key))
         .route(
+            "/api/admin/projects",
+            get(admin::projects).post(admin::create_project),
+        )
+        .route(
+            "/api/admin/projects/{name}/rotate-token",
+            post(admin::rotate_token),
+        )
+        .route(
             "/api/admin/settings",
             get(admin::settings).post(admin::change_settings),
         )

@@ -643,6 +643,29 @@ async fn admins_manage_users_and_keys() {
     assert_eq!(status, 200);
     assert_eq!(s.get_with("/api/me", secret).await.0, 401);
 
+    // Projects: the token is shown once and works at once; a rotation replaces it.
+    let (status, project) = s.api("/api/admin/projects", json!({"name": "shop"})).await;
+    assert_eq!(status, 200, "{project}");
+    let token = project["token"].as_str().unwrap().to_string();
+    let event = json!({"event": "e", "properties": {"token": token, "distinct_id": "u"}});
+    assert_eq!(s.post_form("/track", &event.to_string()).await.0, 200);
+    let (status, dup) = s.api("/api/admin/projects", json!({"name": "shop"})).await;
+    assert_eq!((status, dup["field"].as_str()), (409, Some("name")));
+    let (status, bad) = s
+        .api("/api/admin/projects", json!({"name": "Bad Name"}))
+        .await;
+    assert_eq!((status, bad["field"].as_str()), (400, Some("name")));
+    let (status, rotated) = s
+        .api("/api/admin/projects/shop/rotate-token", json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_ne!(rotated["token"], token);
+    assert_eq!(
+        s.post_form("/track", &event.to_string()).await.0,
+        401,
+        "the old token is refused"
+    );
+
     let actions: Vec<String> = entries(&s, "")
         .await
         .iter()
