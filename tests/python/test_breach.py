@@ -245,6 +245,9 @@ console.log(JSON.stringify(inputs.map(a => forms(a).map(f => [f, sha256hex(f)]))
     # A phased update is numbered and kept.
     run("breach", "report", "--incident", incident_id, "--update", "The vendor confirmed the export window.", *common)
     assert "The vendor confirmed the export window." in (folder / "authority-report.md").read_text()
+    # ... and each phase's report stays as it was: the first notification, then the update.
+    assert "The vendor confirmed" not in (folder / "authority-report-0.md").read_text()
+    assert "The vendor confirmed" in (folder / "authority-report-1.md").read_text()
 
 
 def test_notify_everyone_exactly_once_even_after_kill_9(incident, tmp_path):
