@@ -38,12 +38,13 @@ pub enum AuthError {
     BadProjectName(String),
     #[error("no key with id `{0}`; `privet key list` shows the keys")]
     NoSuchKey(String),
-    #[error("a user with the email `{0}` already exists")]
-    UserExists(String),
-    #[error("no user `{0}`; `privet user list` shows the users")]
-    NoSuchUser(String),
-    #[error("`{0}` is not a usable email address")]
-    BadEmail(String),
+    // The address itself is never part of the message (error texts reach logs and screens).
+    #[error("a user with this email address already exists; `privet user list` shows the users")]
+    UserExists,
+    #[error("no such user; `privet user list` shows the users and their ids")]
+    NoSuchUser,
+    #[error("that is not a usable email address (name@domain.tld, no spaces)")]
+    BadEmail,
     #[error(
         "users can be admin, analyst or privacy-officer, not `{0}` (that role is for API keys)"
     )]

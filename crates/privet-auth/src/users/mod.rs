@@ -108,7 +108,7 @@ fn normalise(email: &str) -> Result<String> {
             .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
         && !email.chars().any(char::is_whitespace);
     if !valid {
-        return Err(AuthError::BadEmail(email.to_string()));
+        return Err(AuthError::BadEmail);
     }
     Ok(email.to_string())
 }
@@ -136,10 +136,9 @@ impl Control {
             params![email, role.as_str(), hash, now, must_change],
         )?;
         if inserted == 0 {
-            return Err(AuthError::UserExists(email));
+            return Err(AuthError::UserExists);
         }
-        self.user_by_email(&email)?
-            .ok_or_else(|| AuthError::NoSuchUser(email))
+        self.user_by_email(&email)?.ok_or(AuthError::NoSuchUser)
     }
 
     /// Every user, oldest first.
@@ -190,7 +189,7 @@ impl Control {
             Ok(id) => self.user(id)?,
             Err(_) => self.user_by_email(id_or_email)?,
         };
-        found.ok_or_else(|| AuthError::NoSuchUser(id_or_email.to_string()))
+        found.ok_or(AuthError::NoSuchUser)
     }
 
     /// Changes a user's role; their sessions end so that the new role applies at once.
@@ -311,7 +310,7 @@ impl Control {
     fn update_user(&self, id: UserId, sql: &str, value: impl rusqlite::ToSql) -> Result<()> {
         let changed = self.conn.lock().execute(sql, params![id, value])?;
         if changed == 0 {
-            return Err(AuthError::NoSuchUser(id.to_string()));
+            return Err(AuthError::NoSuchUser);
         }
         Ok(())
     }

@@ -158,7 +158,7 @@ impl Control {
         tx.execute("DELETE FROM recovery_codes WHERE user_id = ?1", params![id])?;
         tx.commit()?;
         if changed == 0 {
-            return Err(AuthError::NoSuchUser(id.to_string()));
+            return Err(AuthError::NoSuchUser);
         }
         Ok(())
     }

@@ -391,8 +391,14 @@ fn report(a: ReportArgs) -> anyhow::Result<()> {
     std::fs::write(&html, &report.html)?;
     // Each phase (the first notification, then each update, Art. 33(4)) keeps its own copy, as sent.
     let phase = updates.len();
-    std::fs::write(folder.join(format!("authority-report-{phase}.md")), &report.markdown)?;
-    std::fs::write(folder.join(format!("authority-report-{phase}.html")), &report.html)?;
+    std::fs::write(
+        folder.join(format!("authority-report-{phase}.md")),
+        &report.markdown,
+    )?;
+    std::fs::write(
+        folder.join(format!("authority-report-{phase}.html")),
+        &report.html,
+    )?;
     println!("Incident {}: {}", incident.id, incident.clock(now));
     if report.missing.is_empty() {
         println!("every required item is filled in");

@@ -28,11 +28,11 @@ use crate::session::Principal;
 
 fn auth_error(e: AuthError) -> ApiError {
     let (status, field) = match &e {
-        AuthError::UserExists(_) => (409, Some("email")),
-        AuthError::BadEmail(_) => (400, Some("email")),
+        AuthError::UserExists => (409, Some("email")),
+        AuthError::BadEmail => (400, Some("email")),
         AuthError::BadUserRole(_) => (400, Some("role")),
         AuthError::WeakPassword(_) => (400, Some("password")),
-        AuthError::NoSuchUser(_) | AuthError::NoSuchKey(_) => (404, None),
+        AuthError::NoSuchUser | AuthError::NoSuchKey(_) => (404, None),
         AuthError::NoSuchProject(_) => (404, Some("project")),
         AuthError::ProjectExists(_) => (409, Some("name")),
         AuthError::BadProjectName(_) => (400, Some("name")),
