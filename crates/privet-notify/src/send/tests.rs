@@ -827,6 +827,59 @@ fn deliver_signed(key_args: &[&str], selector: &str) -> Received {
     sink.received().remove(0)
 }
 
+/// Verifies a stored message's DKIM signature with dkimpy (an independent implementation), the public key served
+/// as the DNS record would be.
+const VERIFY_DKIM: &str = r#"
+import sys, dkim
+raw = open(sys.argv[1], 'rb').read()
+record = ("v=DKIM1; k=rsa; p=%s" % sys.argv[2]).encode()
+sys.exit(0 if dkim.verify(raw, dnsfunc=lambda name, timeout=5: record) else 1)
+"#;
+
+fn dkim_verifies(eml: &Path, public_key_b64: &str) -> bool {
+    Command::new(python())
+        .args(["-c", VERIFY_DKIM])
+        .arg(eml)
+        .arg(public_key_b64)
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn rsa_dkim_signatures_verify_and_break_when_the_message_changes() {
+    let keys = tempfile::tempdir().unwrap();
+    openssl(&["genrsa", "-out", "dkim.pem"], keys.path());
+    openssl(
+        &[
+            "rsa", "-in", "dkim.pem", "-pubout", "-outform", "DER", "-out", "dkim.der",
+        ],
+        keys.path(),
+    );
+    let public = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        std::fs::read(keys.path().join("dkim.der")).unwrap(),
+    );
+    let sink = Sink::start(&[]);
+    let (_dir, db) = fresh_db();
+    let mut s = sink.settings();
+    s.dkim = Some(DkimSettings {
+        key_file: keys.path().join("dkim.pem"),
+        selector: "mail2025".into(),
+        domain: "example.com".into(),
+    });
+    assert_eq!(send(&db, 1, &s).sent, 1);
+    let eml = sink.files().remove(0);
+    assert!(dkim_verifies(&eml, &public), "the signature verifies");
+    let tampered = keys.path().join("tampered.eml");
+    let text = std::fs::read_to_string(&eml).unwrap();
+    std::fs::write(&tampered, text.replacen("Subject: ", "Subject: Re: ", 1)).unwrap();
+    assert!(
+        !dkim_verifies(&tampered, &public),
+        "an edited subject breaks it"
+    );
+}
+
 #[test]
 fn send_signs_with_an_rsa_dkim_key() {
     // OpenSSL 3 writes PKCS#8 (BEGIN PRIVATE KEY); -traditional writes PKCS#1 (BEGIN RSA PRIVATE KEY).
