@@ -370,11 +370,13 @@ impl Pipeline {
         vault: &dyn IdentityVault,
     ) -> Vec<Arc<KnownValues>> {
         let mut out: Vec<Arc<KnownValues>> = Vec::new();
+        let mut held: Vec<Arc<[String]>> = Vec::with_capacity(subjects.len());
         for subject in subjects {
             let values = vault.known_values(*subject);
             if values.is_empty() {
                 continue;
             }
+            held.push(values.clone());
             let mut cache = self.known_cache.lock();
             let automaton = match cache.get(subject) {
                 Some((cached, automaton)) if Arc::ptr_eq(cached, &values) => automaton.clone(),
@@ -390,7 +392,12 @@ impl Pipeline {
             };
             out.extend(automaton);
         }
-        let carried: Vec<&str> = carried.map(String::as_str).collect();
+        // What the record carried is usually in the vault already (it was stored by an earlier event): only the
+        // rest needs an automaton of its own, built for this record.
+        let carried: Vec<&str> = carried
+            .map(String::as_str)
+            .filter(|v| !held.iter().any(|values| values.iter().any(|h| h == v)))
+            .collect();
         if !carried.is_empty() {
             out.extend(KnownValues::new(carried).map(Arc::new));
         }

@@ -314,11 +314,16 @@ impl Vault {
         value: &str,
         ticket: &mut Ticket,
     ) -> Result<Pseudonym> {
+        // The hot path: a value seen recently, found without allocating (the key is built in a reused buffer).
+        let hit = RECENT_KEY.with_borrow_mut(|key| {
+            recent_key(key, project, &kind, value);
+            self.inner.state.lock().recent.get(key.as_str()).copied()
+        });
+        if let Some(p) = hit {
+            return Ok(Pseudonym(p));
+        }
         let tag = kind.tag();
         let recent: Box<str> = format!("{}\0{tag}\0{value}", project.0).into();
-        if let Some(p) = self.inner.state.lock().recent.get(&recent) {
-            return Ok(Pseudonym(*p));
-        }
         let lookup = self.id_lookup(project, &tag, value);
         // Under the state lock, so two requests never give one value two pseudonyms.
         let mut state = self.inner.state.lock();
@@ -687,6 +692,32 @@ impl Vault {
             .lookup(&[b"member", &pseudonym.to_le_bytes()]);
         full[..16].try_into().expect("16 of 32 bytes")
     }
+}
+
+thread_local! {
+    /// The buffer [`recent_key`] spells keys into, so a cache hit allocates nothing.
+    static RECENT_KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Writes the [`State::recent`] key of an identifier into `out`: `project \0 tag \0 value`, the tag as
+/// [`IdKind::tag`] spells it.
+fn recent_key(out: &mut String, project: ProjectId, kind: &IdKind<'_>, value: &str) {
+    use std::fmt::Write;
+    out.clear();
+    let _ = write!(out, "{}\0", project.0);
+    match kind {
+        IdKind::Person => out.push('p'),
+        IdKind::Group(key) => {
+            out.push_str("g:");
+            out.push_str(key);
+        }
+        IdKind::Property(name) => {
+            out.push_str("v:");
+            out.push_str(name);
+        }
+    }
+    out.push('\0');
+    out.push_str(value);
 }
 
 /// Caches a recently used value; a full cache is emptied (the lookup-hash cache below it is still warm).

@@ -287,3 +287,16 @@ fn every_subject_of_a_project_is_revealed_in_one_pass() {
     assert_eq!(seen, expected);
     assert!(!seen.contains(&other.0));
 }
+
+#[test]
+fn the_recent_key_is_spelled_like_the_tag() {
+    let mut key = String::new();
+    for kind in [
+        IdKind::Person,
+        IdKind::Group("org_id"),
+        IdKind::Property("ticket"),
+    ] {
+        super::recent_key(&mut key, ProjectId(7), &kind, "user-1");
+        assert_eq!(key, format!("7\0{}\0user-1", kind.tag()));
+    }
+}

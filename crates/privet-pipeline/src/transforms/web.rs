@@ -85,8 +85,9 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig) {
     for key in ["current_url_search", "current_url_protocol"] {
         w.props.remove(key);
     }
-    let page_host = current.as_deref().and_then(host);
-    w.dims.url_path = current.as_deref().and_then(path).or_else(|| {
+    let page = current.as_deref().and_then(|u| Url::parse(u.trim()).ok());
+    let page_host = page.as_ref().and_then(url_host);
+    w.dims.url_path = page.as_ref().map(url_path).or_else(|| {
         path_part
             .as_deref()
             .and_then(|p| path(&format!("http://x/{}", p.trim_start_matches('/'))))
@@ -183,8 +184,11 @@ fn same_site(a: &str, b: &str) -> bool {
 
 /// The host of a URL, lower-cased.
 pub fn host(url: &str) -> Option<String> {
-    let parsed = Url::parse(url.trim()).ok()?;
-    parsed.host_str().map(|h| h.to_ascii_lowercase())
+    url_host(&Url::parse(url.trim()).ok()?)
+}
+
+fn url_host(url: &Url) -> Option<String> {
+    url.host_str().map(|h| h.to_ascii_lowercase())
 }
 
 fn bare_host(domain: &str) -> Option<String> {
@@ -198,9 +202,12 @@ fn bare_host(domain: &str) -> Option<String> {
 
 /// The path of a URL, without query string or fragment, with id-like segments replaced by `:id`.
 pub fn path(url: &str) -> Option<String> {
-    let parsed = Url::parse(url.trim()).ok()?;
-    let mut out = String::with_capacity(parsed.path().len());
-    for (i, segment) in parsed.path().split('/').enumerate() {
+    Some(url_path(&Url::parse(url.trim()).ok()?))
+}
+
+fn url_path(url: &Url) -> String {
+    let mut out = String::with_capacity(url.path().len());
+    for (i, segment) in url.path().split('/').enumerate() {
         if i > 0 {
             out.push('/');
         }
@@ -210,7 +217,7 @@ pub fn path(url: &str) -> Option<String> {
             segment
         });
     }
-    Some(out)
+    out
 }
 
 /// Numbers, UUIDs, hex strings, emails, and long or mixed letter-digit tokens look like ids; words, slugs and
