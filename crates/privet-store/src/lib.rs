@@ -16,6 +16,7 @@
 //!
 //! Only minimised data reaches this crate (see `privet-pipeline`): pseudonyms, coarse dimensions, scanned text.
 
+pub mod columns;
 pub mod compaction;
 pub mod dedup;
 mod flush;
@@ -138,6 +139,7 @@ impl Shared {
         let mut guard = self.version.lock();
         let mut next = (**guard).clone();
         change(&mut next);
+        next.columns.retain(&next.segments);
         *guard = Arc::new(next);
     }
 }

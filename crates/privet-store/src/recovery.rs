@@ -12,6 +12,7 @@ use parking_lot::Mutex;
 use privet_config::StorageConfig;
 use tokio::sync::Semaphore;
 
+use crate::columns::ColumnCache;
 use crate::dedup::DedupSet;
 use crate::identity::IdentityGraph;
 use crate::memtable::Memtable;
@@ -63,7 +64,8 @@ pub(crate) fn open(data_dir: &Path, options: StorageConfig) -> Result<Store> {
     let metrics = StoreMetrics::default();
     metrics.segments.set(recovered.segments.len() as i64);
     metrics.memtable_rows.set(recovered.memtable.rows() as i64);
-    let version = initial_version(&dir, &recovered);
+    let mut version = initial_version(&dir, &recovered);
+    version.columns = Arc::new(ColumnCache::new(options.column_cache_bytes));
     let shared = Arc::new(Shared {
         dir: dir.clone(),
         options,
@@ -267,5 +269,6 @@ fn initial_version(dir: &Path, recovered: &Recovered) -> Version {
                 .collect(),
         ),
         dir: Arc::new(dir.to_path_buf()),
+        columns: Arc::default(),
     }
 }

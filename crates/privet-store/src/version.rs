@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 
+use crate::columns::ColumnCache;
 use crate::memtable::Memtable;
 use crate::meta::SegmentInfo;
 
@@ -29,6 +30,8 @@ pub struct Version {
     pub remaps: Arc<HashMap<i64, Arc<Remaps>>>,
     /// The store directory (segment paths are relative to it).
     pub dir: Arc<PathBuf>,
+    /// Decoded segment columns, shared by every version of the store (disabled for read-only snapshots).
+    pub columns: Arc<ColumnCache>,
 }
 
 impl Version {

@@ -397,3 +397,122 @@ async fn compaction_bounds_segment_size() {
         vec!["6"]
     );
 }
+
+/// Events over three days for the column-cache tests: three names, two countries, people 0..40.
+async fn write_three_days(store: &Store) {
+    let mut events = Vec::new();
+    for i in 0..600i64 {
+        let name = ["Signed up", "Made API call", "Upgraded plan"][(i % 3) as usize];
+        let mut e = event(name, T0 + (i % 3) * DAY + i, 100 + i % 40, None, None);
+        if i % 4 == 0 {
+            e.dims.country = Some("FR".into());
+        }
+        events.push(e);
+    }
+    store.write(batch(events)).await.unwrap();
+    store.flush().await.unwrap();
+}
+
+const CACHE_QUESTIONS: [&str; 4] = [
+    "SELECT event, country, count(*), count(DISTINCT person_id), min(time), max(time) FROM events GROUP BY 1, 2 ORDER BY 1, 2",
+    "SELECT date_trunc('day', time), count(*) FROM events WHERE event = 'Made API call' GROUP BY 1 ORDER BY 1",
+    "SELECT person_id, count(*) FROM events WHERE country = 'FR' GROUP BY 1 ORDER BY 1 LIMIT 5",
+    // `properties` is never cached: this one reads Parquet beside cached columns of the same scan.
+    "SELECT count(*), min(properties) FROM events WHERE time >= to_timestamp_micros(1763086400000000)",
+];
+
+#[tokio::test]
+async fn cached_columns_answer_like_parquet_and_are_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    write_three_days(&store).await;
+    // A read-only snapshot has no cache: it reads every column from Parquet.
+    let parquet = open_read_only(dir.path()).unwrap();
+    assert_eq!(parquet.columns.stats().columns, 0);
+    for sql in CACHE_QUESTIONS {
+        let expected = query(parquet.clone(), sql).await;
+        assert!(!expected.is_empty(), "{sql}");
+        assert_eq!(query(store.version(), sql).await, expected, "first: {sql}");
+        let before = store.version().columns.stats();
+        assert_eq!(query(store.version(), sql).await, expected, "again: {sql}");
+        let after = store.version().columns.stats();
+        assert_eq!(after.misses, before.misses, "nothing decoded twice: {sql}");
+        if !sql.contains("properties") {
+            assert!(after.hits > before.hits, "served from memory: {sql}");
+        }
+    }
+    let stats = store.version().columns.stats();
+    // time, event, person_id and country of three segments.
+    assert_eq!(stats.columns, 4 * 3);
+    assert!(stats.bytes > 0);
+}
+
+#[tokio::test]
+async fn cached_columns_of_replaced_segments_are_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    for round in 0..4 {
+        store
+            .write(batch(vec![event("Tick", T0 + round, round, None, None)]))
+            .await
+            .unwrap();
+        store.flush().await.unwrap();
+    }
+    let sql = "SELECT count(DISTINCT person_id), max(time) FROM events";
+    let expected = vec![format!(
+        "4,{}",
+        chrono::DateTime::from_timestamp_micros(T0 + 3)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+    )];
+    assert_eq!(query(store.version(), sql).await, expected);
+    assert_eq!(store.version().columns.stats().columns, 2 * 4);
+    store.compact().await.unwrap();
+    assert_eq!(store.version().segments.len(), 1);
+    assert_eq!(
+        store.version().columns.stats(),
+        privet_store::columns::CacheStats {
+            columns: 0,
+            bytes: 0,
+            ..store.version().columns.stats()
+        },
+        "the four merged segments' columns are gone"
+    );
+    assert_eq!(query(store.version(), sql).await, expected);
+    assert_eq!(store.version().columns.stats().columns, 2);
+}
+
+#[tokio::test]
+async fn a_small_column_cache_keeps_what_fits_and_answers_the_rest_from_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let budget = 3_000;
+    let options = StorageConfig {
+        column_cache_bytes: budget,
+        ..StorageConfig::default()
+    };
+    let store = Store::open(dir.path(), options).unwrap();
+    write_three_days(&store).await;
+    let parquet = open_read_only(dir.path()).unwrap();
+    for sql in CACHE_QUESTIONS {
+        let expected = query(parquet.clone(), sql).await;
+        for _ in 0..2 {
+            assert_eq!(query(store.version(), sql).await, expected, "{sql}");
+        }
+    }
+    let stats = store.version().columns.stats();
+    assert!(stats.bytes <= budget, "{stats:?}");
+    assert!(stats.columns > 0 && stats.columns < 4 * 3, "{stats:?}");
+
+    // Off means off.
+    drop(store);
+    let options = StorageConfig {
+        column_cache_bytes: 0,
+        ..StorageConfig::default()
+    };
+    let store = Store::open(dir.path(), options).unwrap();
+    assert_eq!(
+        query(store.version(), CACHE_QUESTIONS[0]).await,
+        query(parquet, CACHE_QUESTIONS[0]).await
+    );
+    assert_eq!(store.version().columns.stats().columns, 0);
+}

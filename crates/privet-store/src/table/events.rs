@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
@@ -21,6 +22,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::union::UnionExec;
+use futures::StreamExt;
 
 use super::remap::RemapUdf;
 use crate::meta::SegmentInfo;
@@ -110,6 +112,10 @@ impl TableProvider for EventsTable {
             .collect();
 
         let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
+        let (cached, segments) = self.cached(segments, &projection, partitions).await;
+        if !cached.is_empty() {
+            inputs.push(memory_exec(cached, &projection, partitions)?);
+        }
         if !segments.is_empty() {
             let mut source =
                 ParquetSource::new(file_schema()).with_table_parquet_options(TableParquetOptions {
@@ -144,20 +150,72 @@ impl TableProvider for EventsTable {
         }
         let batches = self.version.memtable_batches(self.project);
         if !batches.is_empty() || inputs.is_empty() {
-            let mut parts: Vec<Vec<arrow::array::RecordBatch>> =
-                vec![Vec::new(); partitions.min(batches.len()).max(1)];
-            let count = parts.len();
-            for (i, batch) in batches.into_iter().enumerate() {
-                parts[i % count].push(batch);
-            }
-            inputs.push(MemorySourceConfig::try_new_exec(
-                &parts,
-                file_schema(),
-                Some(projection),
-            )?);
+            let batches = batches
+                .iter()
+                .map(|b| b.project(&projection))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            inputs.push(memory_exec(batches, &projection, partitions)?);
         }
         UnionExec::try_new(inputs)
     }
+}
+
+impl EventsTable {
+    /// Splits `segments` into the record batches the column cache serves (decoding and caching what it does
+    /// not hold yet, a few segments at a time) and the segments left to the Parquet reader.
+    async fn cached<'a>(
+        &self,
+        segments: Vec<&'a Arc<SegmentInfo>>,
+        projection: &[usize],
+        partitions: usize,
+    ) -> (Vec<RecordBatch>, Vec<&'a Arc<SegmentInfo>>) {
+        let cache = &self.version.columns;
+        if !cache.serves(projection) {
+            return (Vec::new(), segments);
+        }
+        let jobs: Vec<(Arc<SegmentInfo>, std::path::PathBuf)> = segments
+            .iter()
+            .map(|s| (Arc::clone(s), self.version.segment_path(s)))
+            .collect();
+        let projection = Arc::new(projection.to_vec());
+        let results: Vec<_> = futures::stream::iter(jobs)
+            .map(move |(segment, path)| {
+                let (cache, projection) = (cache.clone(), projection.clone());
+                tokio::task::spawn_blocking(move || cache.batches(&path, &segment, &projection))
+            })
+            .buffered(partitions)
+            .collect()
+            .await;
+        let mut batches = Vec::new();
+        let mut rest = Vec::new();
+        for (segment, result) in segments.into_iter().zip(results) {
+            match result {
+                Ok(Ok(decoded)) => batches.extend(decoded),
+                Ok(Err(error)) => {
+                    tracing::warn!(segment = segment.id, %error, "cannot cache a segment's columns; reading it from Parquet");
+                    rest.push(segment);
+                }
+                Err(_) => rest.push(segment),
+            }
+        }
+        (batches, rest)
+    }
+}
+
+/// A scan of in-memory batches (already projected), spread over `partitions`.
+fn memory_exec(
+    batches: Vec<RecordBatch>,
+    projection: &[usize],
+    partitions: usize,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions.min(batches.len()).max(1)];
+    let count = parts.len();
+    for (i, batch) in batches.into_iter().enumerate() {
+        parts[i % count].push(batch);
+    }
+    let schema = Arc::new(file_schema().project(projection)?);
+    let exec: Arc<dyn ExecutionPlan> = MemorySourceConfig::try_new_exec(&parts, schema, None)?;
+    Ok(exec)
 }
 
 /// The time range (inclusive, microseconds) the filters restrict `time` to, as far as simple comparisons tell.
