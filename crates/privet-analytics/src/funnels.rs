@@ -241,14 +241,30 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
     names.extend(plan.exclusions.iter().map(|(e, ..)| lit(e.as_str())));
     df = df.filter(col("event").in_list(names, false))?;
 
-    // One bit per step (0..16) and per exclusion (16..24) that the event matches.
-    let mut mask: Option<Expr> = None;
+    // One bit per step (0..16) and per exclusion (16..24) that the event matches. Without step or exclusion
+    // filters the bits depend on the event name alone, and the fold looks them up per dictionary value
+    // (`EventMasks`) instead of DataFusion evaluating one CASE per step on every row.
+    let by_name = plan.steps.iter().all(|(_, f)| f.is_empty())
+        && plan.exclusions.iter().all(|(_, f, ..)| f.is_empty());
+    let event_masks = Arc::new(EventMasks::new(
+        plan.steps
+            .iter()
+            .enumerate()
+            .map(|(i, (e, _))| (e.clone(), 1u32 << i))
+            .chain(
+                plan.exclusions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (e, ..))| (e.clone(), 1u32 << (MAX_STEPS + i))),
+            ),
+    ));
+    let mut mask: Option<Expr> = by_name.then(|| col("event"));
     let conditions = plan
         .steps
         .iter()
         .map(|(e, f)| (e, f, 0))
         .chain(plan.exclusions.iter().map(|(e, f, ..)| (e, f, MAX_STEPS)));
-    for (i, (event, filters, offset)) in conditions.enumerate() {
+    for (i, (event, filters, offset)) in conditions.enumerate().filter(|_| !by_name) {
         let bit = if offset == 0 { i } else { i - n + MAX_STEPS };
         let mut condition = col("event").eq(lit(event.as_str()));
         for expr in scope.filter_exprs(filters).await? {
@@ -262,8 +278,9 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
     }
     let actor = plan.actor.clone();
     let breakdown = request::breakdown(scope, plan.breakdown.as_deref()).await?;
-    let hold = if plan.hold.is_empty() {
-        lit(datafusion::common::ScalarValue::Utf8(None))
+    let holding = !plan.hold.is_empty();
+    let hold = if !holding {
+        lit(datafusion::common::ScalarValue::Int64(None))
     } else {
         let parts: Vec<Expr> = plan
             .hold
@@ -306,21 +323,39 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
 
     let keys = Arc::new(Interner::default());
     let holds = Arc::new(Interner::default());
-    let (k, h, e) = (keys.clone(), holds.clone(), entrants.clone());
+    let (k, h, e, m) = (
+        keys.clone(),
+        holds.clone(),
+        entrants.clone(),
+        event_masks.clone(),
+    );
     let parts = fold(df, Vec::<Row>::new, move |rows, batch| {
         let time = times(batch, 0);
         let actor = ints(batch, 1);
-        let mask = ints(batch, 2);
+        let masks: Vec<u32> = if by_name {
+            m.of(batch.column(2))
+        } else {
+            let mask = ints(batch, 2);
+            (0..batch.num_rows())
+                .map(|i| opt(mask, i).unwrap_or(0) as u32)
+                .collect()
+        };
         let key = k.codes(batch.column(3));
-        let hold = h.codes(batch.column(4));
+        // Without held properties the column is all NULL: code 0 for every row, no lookups.
+        let hold = if holding {
+            h.codes(batch.column(4))
+        } else {
+            vec![0; batch.num_rows()]
+        };
         let mut last: Option<(i64, Option<i64>)> = None;
         for i in 0..batch.num_rows() {
-            let (Some(actor), Some(mask)) = (opt(actor, i), opt(mask, i)) else {
-                continue;
-            };
+            let mask = masks[i];
             if mask == 0 {
                 continue;
             }
+            let Some(actor) = opt(actor, i) else {
+                continue;
+            };
             let first = match last {
                 Some((cached, first)) if cached == actor => first,
                 _ => {
@@ -336,8 +371,8 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
                 actor,
                 time: time[i],
                 // Same-time events count in step order; exclusions after steps.
-                order: (mask as u32).trailing_zeros(),
-                code: mask as u32,
+                order: mask.trailing_zeros(),
+                code: mask,
                 key: key[i],
                 extra: hold[i],
             });
@@ -354,7 +389,6 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
         .enumerate()
         .map(|(i, (_, _, from, to))| (1u32 << (MAX_STEPS + i), *from, *to))
         .collect();
-    let holding = !plan.hold.is_empty();
     let states = for_each_actor(parts, HashMap::<u32, Tally>::new, |tallies, rows| {
         if let Some((level, chain)) = walk(rows, n, window, start, end, &exclusions, holding) {
             let tally = tallies.entry(chain.key).or_insert_with(|| Tally::new(n));
@@ -415,6 +449,49 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
         steps: figures(&step_names, overall),
         breakdown,
     })
+}
+
+/// The step and exclusion bits of event names, looked up once per dictionary value of a batch.
+struct EventMasks {
+    bits: HashMap<String, u32>,
+}
+
+impl EventMasks {
+    fn new(names: impl Iterator<Item = (String, u32)>) -> EventMasks {
+        let mut bits: HashMap<String, u32> = HashMap::new();
+        for (name, bit) in names {
+            *bits.entry(name).or_default() |= bit;
+        }
+        EventMasks { bits }
+    }
+
+    fn bits(&self, name: Option<&str>) -> u32 {
+        name.and_then(|n| self.bits.get(n)).copied().unwrap_or(0)
+    }
+
+    /// The bits of every row of an `event` column.
+    fn of(&self, events: &arrow::array::ArrayRef) -> Vec<u32> {
+        use arrow::array::{Array, AsArray};
+        if let Some(dictionary) = events.as_dictionary_opt::<arrow::datatypes::Int32Type>()
+            && let Some(values) = dictionary.values().as_string_opt::<i32>()
+        {
+            let by_key: Vec<u32> = values.iter().map(|v| self.bits(v)).collect();
+            let keys = dictionary.keys();
+            return (0..keys.len())
+                .map(|i| {
+                    if keys.is_valid(i) {
+                        by_key[keys.value(i) as usize]
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+        }
+        crate::scan::as_text(events)
+            .iter()
+            .map(|v| self.bits(v))
+            .collect()
+    }
 }
 
 /// One actor's funnel: its level (steps reached) and the chain reported for it.

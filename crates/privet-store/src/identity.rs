@@ -212,7 +212,7 @@ impl IdentityGraph {
     }
 
     /// Every remapped person of `project` and the canonical person it now belongs to.
-    pub fn remaps(&self, project: i64) -> std::collections::HashMap<i64, i64> {
+    pub fn remaps(&self, project: i64) -> crate::version::Remaps {
         self.parent
             .keys()
             .filter(|(p, _)| *p == project)
@@ -221,10 +221,8 @@ impl IdentityGraph {
     }
 
     /// The remaps of every project that has any.
-    pub fn all_remaps(
-        &self,
-    ) -> std::collections::HashMap<i64, std::collections::HashMap<i64, i64>> {
-        let mut all: std::collections::HashMap<i64, std::collections::HashMap<i64, i64>> =
+    pub fn all_remaps(&self) -> std::collections::HashMap<i64, crate::version::Remaps> {
+        let mut all: std::collections::HashMap<i64, crate::version::Remaps> =
             std::collections::HashMap::new();
         for (project, from) in self.parent.keys() {
             all.entry(*project)

@@ -3,7 +3,7 @@
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, Int64Array};
+use arrow::array::{AsArray, Int64Array};
 use arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{
@@ -67,15 +67,8 @@ impl ScalarUDFImpl for RemapUdf {
             ColumnarValue::Scalar(other) => Ok(ColumnarValue::Scalar(other.clone())),
             ColumnarValue::Array(array) => {
                 let persons = array.as_primitive::<Int64Type>();
-                let remapped: Int64Array = if persons.null_count() == 0 {
-                    persons
-                        .values()
-                        .iter()
-                        .map(|p| Some(self.map(*p)))
-                        .collect()
-                } else {
-                    persons.iter().map(|p| p.map(|p| self.map(p))).collect()
-                };
+                // `unary` keeps the null buffer and writes values straight into a new buffer.
+                let remapped: Int64Array = persons.unary(|p| self.map(p));
                 Ok(ColumnarValue::Array(Arc::new(remapped)))
             }
         }
