@@ -24,6 +24,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::meta::SegmentInfo;
+use crate::metrics::StoreMetrics;
 use crate::schema::file_schema;
 
 /// How long a cached column must have gone unread before a newer one may take its place.
@@ -33,12 +34,13 @@ pub const IDLE: Duration = Duration::from_secs(30);
 const BATCH_ROWS: usize = 64 * 1024;
 
 /// The cache, shared by every [`Version`](crate::Version) of a store. `Default` is a disabled cache.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ColumnCache {
     budget: usize,
     state: Mutex<State>,
     hits: AtomicU64,
     misses: AtomicU64,
+    metrics: Option<StoreMetrics>,
 }
 
 #[derive(Debug, Default)]
@@ -64,12 +66,35 @@ pub struct CacheStats {
     pub misses: u64,
 }
 
+impl std::fmt::Debug for ColumnCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ColumnCache")
+            .field("budget", &self.budget)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
 impl ColumnCache {
     /// A cache of at most `budget` bytes of decoded columns (0 disables it).
     pub fn new(budget: usize) -> ColumnCache {
         ColumnCache {
             budget,
             ..ColumnCache::default()
+        }
+    }
+
+    /// The same cache, reporting to the store's `privet_store_column_cache_*` metrics.
+    pub fn with_metrics(self, metrics: &StoreMetrics) -> ColumnCache {
+        ColumnCache {
+            metrics: Some(metrics.clone()),
+            ..self
+        }
+    }
+
+    fn report(&self, bytes: usize) {
+        if let Some(metrics) = &self.metrics {
+            metrics.column_cache_bytes.set(bytes as i64);
         }
     }
 
@@ -110,6 +135,10 @@ impl ColumnCache {
         self.hits.fetch_add(found, Ordering::Relaxed);
         self.misses
             .fetch_add(missing.len() as u64, Ordering::Relaxed);
+        if let Some(metrics) = &self.metrics {
+            metrics.column_cache_hits.inc_by(found);
+            metrics.column_cache_misses.inc_by(missing.len() as u64);
+        }
         if !missing.is_empty() {
             let decoded = decode(path, &missing)?;
             self.admit(&segment.path, &missing, &decoded);
@@ -179,6 +208,7 @@ impl ColumnCache {
                 state.bytes -= old.bytes;
             }
         }
+        self.report(state.bytes);
     }
 
     /// Drops the columns of segments that are no longer in the store (compacted, rewritten or expired).
@@ -197,6 +227,7 @@ impl ColumnCache {
             keep
         });
         state.bytes -= freed;
+        self.report(state.bytes);
     }
 
     /// How much is cached, and how often scans found their columns.

@@ -17,6 +17,9 @@ pub struct StoreMetrics {
     pub memtable_rows: Gauge,
     pub flush_seconds: Histogram,
     pub compactions: Counter,
+    pub column_cache_bytes: Gauge,
+    pub column_cache_hits: Counter,
+    pub column_cache_misses: Counter,
 }
 
 impl Default for StoreMetrics {
@@ -31,6 +34,9 @@ impl Default for StoreMetrics {
             memtable_rows: Gauge::default(),
             flush_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 16)),
             compactions: Counter::default(),
+            column_cache_bytes: Gauge::default(),
+            column_cache_hits: Counter::default(),
+            column_cache_misses: Counter::default(),
         }
     }
 }
@@ -75,6 +81,21 @@ impl StoreMetrics {
             "compactions",
             "Segment compactions",
             self.compactions.clone(),
+        );
+        r.register(
+            "column_cache_bytes",
+            "Memory held by decoded segment columns (storage.column_cache_bytes bounds it)",
+            self.column_cache_bytes.clone(),
+        );
+        r.register(
+            "column_cache_hits",
+            "Segment columns a scan found decoded in memory",
+            self.column_cache_hits.clone(),
+        );
+        r.register(
+            "column_cache_misses",
+            "Segment columns a scan had to decode from Parquet",
+            self.column_cache_misses.clone(),
         );
     }
 }

@@ -65,7 +65,7 @@ pub(crate) fn open(data_dir: &Path, options: StorageConfig) -> Result<Store> {
     metrics.segments.set(recovered.segments.len() as i64);
     metrics.memtable_rows.set(recovered.memtable.rows() as i64);
     let mut version = initial_version(&dir, &recovered);
-    version.columns = Arc::new(ColumnCache::new(options.column_cache_bytes));
+    version.columns = Arc::new(ColumnCache::new(options.column_cache_bytes).with_metrics(&metrics));
     let shared = Arc::new(Shared {
         dir: dir.clone(),
         options,

@@ -445,6 +445,10 @@ async fn cached_columns_answer_like_parquet_and_are_read_once() {
     // time, event, person_id and country of three segments.
     assert_eq!(stats.columns, 4 * 3);
     assert!(stats.bytes > 0);
+    let metrics = store.metrics();
+    assert_eq!(metrics.column_cache_bytes.get(), stats.bytes as i64);
+    assert_eq!(metrics.column_cache_hits.get(), stats.hits);
+    assert_eq!(metrics.column_cache_misses.get(), stats.misses);
 }
 
 #[tokio::test]
@@ -478,6 +482,7 @@ async fn cached_columns_of_replaced_segments_are_dropped() {
         },
         "the four merged segments' columns are gone"
     );
+    assert_eq!(store.metrics().column_cache_bytes.get(), 0);
     assert_eq!(query(store.version(), sql).await, expected);
     assert_eq!(store.version().columns.stats().columns, 2);
 }

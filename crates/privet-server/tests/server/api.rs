@@ -119,6 +119,7 @@ async fn health_readiness_and_metrics() {
         "privet_ingest_records_rejected_total{endpoint=\"track\",reason=\"bad_json\"} 1",
         "privet_store_wal_fsync_seconds_count",
         "privet_store_segments",
+        "privet_store_column_cache_bytes",
         "privet_pipeline_spans_redacted_total",
         "privet_pipeline_fields_vaulted_total",
         "privet_query_seconds",
