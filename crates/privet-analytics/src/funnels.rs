@@ -471,21 +471,8 @@ impl EventMasks {
 
     /// The bits of every row of an `event` column.
     fn of(&self, events: &arrow::array::ArrayRef) -> Vec<u32> {
-        use arrow::array::{Array, AsArray};
-        if let Some(dictionary) = events.as_dictionary_opt::<arrow::datatypes::Int32Type>()
-            && let Some(values) = dictionary.values().as_string_opt::<i32>()
-        {
-            let by_key: Vec<u32> = values.iter().map(|v| self.bits(v)).collect();
-            let keys = dictionary.keys();
-            return (0..keys.len())
-                .map(|i| {
-                    if keys.is_valid(i) {
-                        by_key[keys.value(i) as usize]
-                    } else {
-                        0
-                    }
-                })
-                .collect();
+        if let Some(bits) = crate::scan::per_dictionary_value(events, |v| self.bits(v)) {
+            return bits;
         }
         crate::scan::as_text(events)
             .iter()

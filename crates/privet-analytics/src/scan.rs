@@ -97,18 +97,8 @@ impl Interner {
     /// The codes of a text column, one lock per distinct value in the batch rather than per row. Dictionary
     /// columns (`event`, the dimensions) are coded through their dictionary: once per value, then per key.
     pub fn codes(&self, array: &ArrayRef) -> Vec<u32> {
-        if let Some(dictionary) = array.as_dictionary_opt::<Int32Type>()
-            && let Some(values) = dictionary.values().as_string_opt::<i32>()
-        {
-            let by_key: Vec<u32> = values
-                .iter()
-                .map(|v| v.map_or(0, |v| self.code(v)))
-                .collect();
-            return dictionary
-                .keys()
-                .iter()
-                .map(|k| k.map_or(0, |k| by_key[k as usize]))
-                .collect();
+        if let Some(codes) = per_dictionary_value(array, |v| v.map_or(0, |v| self.code(v))) {
+            return codes;
         }
         let text = as_text(array);
         let mut local: HashMap<&str, u32> = HashMap::new();
@@ -141,6 +131,25 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.len() <= 1
     }
+}
+
+/// `f` of every row of a dictionary-encoded text column, computed once per dictionary value (NULL rows get
+/// `f(None)`); `None` when the column is not a dictionary.
+pub fn per_dictionary_value<T: Copy>(
+    array: &ArrayRef,
+    mut f: impl FnMut(Option<&str>) -> T,
+) -> Option<Vec<T>> {
+    let dictionary = array.as_dictionary_opt::<Int32Type>()?;
+    let values = dictionary.values().as_string_opt::<i32>()?;
+    let by_key: Vec<T> = values.iter().map(&mut f).collect();
+    let null = f(None);
+    Some(
+        dictionary
+            .keys()
+            .iter()
+            .map(|k| k.map_or(null, |k| by_key[k as usize]))
+            .collect(),
+    )
 }
 
 /// A text column as a `StringArray` (casting views and dictionaries).

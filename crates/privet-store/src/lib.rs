@@ -139,7 +139,10 @@ impl Shared {
         let mut guard = self.version.lock();
         let mut next = (**guard).clone();
         change(&mut next);
-        next.columns.retain(&next.segments);
+        // Most publications (every write) leave the segments alone; only a changed list can strand columns.
+        if !Arc::ptr_eq(&guard.segments, &next.segments) {
+            next.columns.retain(&next.segments);
+        }
         *guard = Arc::new(next);
     }
 }

@@ -49,10 +49,23 @@ pub enum IdKind<'a> {
 
 impl IdKind<'_> {
     fn tag(&self) -> String {
+        let mut tag = String::new();
+        self.write_tag(&mut tag);
+        tag
+    }
+
+    /// Appends the tag (`p`, `g:KEY` or `v:NAME`) to `out`.
+    fn write_tag(&self, out: &mut String) {
         match self {
-            IdKind::Person => "p".into(),
-            IdKind::Group(key) => format!("g:{key}"),
-            IdKind::Property(name) => format!("v:{name}"),
+            IdKind::Person => out.push('p'),
+            IdKind::Group(key) => {
+                out.push_str("g:");
+                out.push_str(key);
+            }
+            IdKind::Property(name) => {
+                out.push_str("v:");
+                out.push_str(name);
+            }
         }
     }
 }
@@ -315,15 +328,19 @@ impl Vault {
         ticket: &mut Ticket,
     ) -> Result<Pseudonym> {
         // The hot path: a value seen recently, found without allocating (the key is built in a reused buffer).
-        let hit = RECENT_KEY.with_borrow_mut(|key| {
+        // A miss takes the key it built along, so it is spelled once either way.
+        let found = RECENT_KEY.with_borrow_mut(|key| {
             recent_key(key, project, &kind, value);
-            self.inner.state.lock().recent.get(key.as_str()).copied()
+            match self.inner.state.lock().recent.get(key.as_str()) {
+                Some(p) => Ok(*p),
+                None => Err(Box::<str>::from(key.as_str())),
+            }
         });
-        if let Some(p) = hit {
-            return Ok(Pseudonym(p));
-        }
+        let recent = match found {
+            Ok(p) => return Ok(Pseudonym(p)),
+            Err(recent) => recent,
+        };
         let tag = kind.tag();
-        let recent: Box<str> = format!("{}\0{tag}\0{value}", project.0).into();
         let lookup = self.id_lookup(project, &tag, value);
         // Under the state lock, so two requests never give one value two pseudonyms.
         let mut state = self.inner.state.lock();
@@ -699,23 +716,12 @@ thread_local! {
     static RECENT_KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
-/// Writes the [`State::recent`] key of an identifier into `out`: `project \0 tag \0 value`, the tag as
-/// [`IdKind::tag`] spells it.
+/// Writes the [`State::recent`] key of an identifier into `out`: `project \0 tag \0 value`.
 fn recent_key(out: &mut String, project: ProjectId, kind: &IdKind<'_>, value: &str) {
     use std::fmt::Write;
     out.clear();
     let _ = write!(out, "{}\0", project.0);
-    match kind {
-        IdKind::Person => out.push('p'),
-        IdKind::Group(key) => {
-            out.push_str("g:");
-            out.push_str(key);
-        }
-        IdKind::Property(name) => {
-            out.push_str("v:");
-            out.push_str(name);
-        }
-    }
+    kind.write_tag(out);
     out.push('\0');
     out.push_str(value);
 }
