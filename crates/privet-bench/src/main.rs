@@ -6,6 +6,11 @@
 //! Benchmarks measure; they never assert a time. The only thing `privet-bench` checks is that the work it timed
 //! was real: every acknowledged event must be in the store afterwards.
 
+/// mimalloc rather than the system allocator: queries, ingestion and the pipeline allocate many short-lived
+/// buffers from several threads, where glibc's malloc spent a measurable share of the time (see the README).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod breach;
 mod events;
 mod ingest;

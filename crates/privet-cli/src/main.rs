@@ -3,6 +3,11 @@
 //! This binary is a thin layer: each subcommand parses its arguments and calls into the crates that do the work
 //! (`privet-server`, `privet-store`, `privet-query`, `privet-auth`).
 
+/// mimalloc rather than the system allocator: queries, ingestion and the pipeline allocate many short-lived
+/// buffers from several threads, where glibc's malloc spent a measurable share of the time (see the README).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod commands;
 mod logging;
 mod output;
