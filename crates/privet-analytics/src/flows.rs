@@ -13,6 +13,7 @@ use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::Scope;
+use crate::actors::{ActorIndex, runs};
 use crate::error::{AnalyticsError, Result};
 use crate::property::{FilterSpec, Table, parse_filters};
 use crate::request::{self, OTHER, event_name};
@@ -97,18 +98,20 @@ pub async fn run(scope: &Scope<'_>, request: &FlowRequest) -> Result<FlowResult>
         .await?
         .filter(col("event").eq(lit(anchor.as_str())))?
         .aggregate(vec![col("person_id")], vec![min(col("time")).alias("at")])?;
-    let mut first: HashMap<i64, (usize, i64)> = HashMap::new();
+    let mut first: Vec<(i64, i64)> = Vec::new();
     for batch in anchors.collect().await? {
         let person = ints(&batch, 0);
         let at = times(&batch, 1);
         for (i, at) in at.iter().enumerate() {
             if let Some(p) = opt(person, i) {
-                let slot = first.len();
-                first.insert(p, (slot, *at));
+                first.push((p, *at));
             }
         }
     }
+    first.sort_unstable();
     let people = first.len();
+    let ats: Vec<i64> = first.iter().map(|f| f.1).collect();
+    let index = ActorIndex::from_sorted(first.into_iter().map(|f| f.0).collect());
 
     // Phase 2: every event of those people in the range; each keeps its nearest `steps` events past the anchor.
     let df = scope
@@ -116,37 +119,32 @@ pub async fn run(scope: &Scope<'_>, request: &FlowRequest) -> Result<FlowResult>
         .await?
         .select(vec![col("time"), col("person_id"), col("event")])?;
     let names = Arc::new(Interner::with(std::slice::from_ref(&anchor)));
-    let shared = Arc::new(first);
+    let shared = Arc::new((index, ats));
     let (n, f) = (names.clone(), shared.clone());
     let parts = fold(
         df,
-        move || vec![Vec::<(i64, u32)>::new(); people],
-        move |nearest, batch| {
+        move || (vec![Vec::<(i64, u32)>::new(); people], 0usize),
+        move |(nearest, cursor), batch| {
+            let (index, ats) = &*f;
             let time = times(batch, 0);
-            let person = ints(batch, 1);
             let event = n.codes(batch.column(2));
-            let mut last: Option<(i64, Option<(usize, i64)>)> = None;
-            for i in 0..batch.num_rows() {
-                let Some(p) = opt(person, i) else { continue };
-                let found = match last {
-                    Some((cached, found)) if cached == p => found,
-                    _ => {
-                        let found = f.get(&p).copied();
-                        last = Some((p, found));
-                        found
-                    }
+            for (person, run) in runs(ints(batch, 1)) {
+                let Some(slot) = index.find(person, cursor) else {
+                    continue;
                 };
-                let Some((slot, at)) = found else { continue };
-                let t = time[i];
-                let distance = if after { t - at } else { at - t };
-                if distance > 0 {
-                    keep_nearest(&mut nearest[slot], (distance, event[i]), steps);
+                let at = ats[slot];
+                for i in run {
+                    let distance = if after { time[i] - at } else { at - time[i] };
+                    if distance > 0 {
+                        keep_nearest(&mut nearest[slot], (distance, event[i]), steps);
+                    }
                 }
             }
             Ok(())
         },
     )
     .await?;
+    let parts: Vec<Vec<Vec<(i64, u32)>>> = parts.into_iter().map(|p| p.0).collect();
     // Events at the same instant are ordered by name, so answers do not depend on scan order.
     let names = names.values();
     let name = |code: u32| names[code as usize].clone().unwrap_or_default();

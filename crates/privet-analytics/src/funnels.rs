@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Scope;
+use crate::actors::{ActorIndex, runs};
 use crate::error::{AnalyticsError, Result};
 use crate::insights::quantile;
 use crate::property::{Filter, FilterSpec, Property, Table, parse_filters};
@@ -310,16 +311,22 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
         vec![actor.clone().alias("actor")],
         vec![min(col("time")).alias("first")],
     )?;
-    let mut entrants: HashMap<i64, i64> = HashMap::new();
+    let mut entrants: Vec<(i64, i64)> = Vec::new();
     for batch in entry.collect().await? {
         let actor = ints(&batch, 0);
         for (i, first) in times(&batch, 1).iter().enumerate() {
             if let Some(a) = opt(actor, i) {
-                entrants.insert(a, *first);
+                entrants.push((a, *first));
             }
         }
     }
-    let entrants = Arc::new(entrants);
+    entrants.sort_unstable();
+    let firsts: Vec<i64> = entrants.iter().map(|e| e.1).collect();
+    let entrants = Arc::new((
+        ActorIndex::from_sorted(entrants.into_iter().map(|e| e.0).collect()),
+        firsts,
+    ));
+    let actors = entrants.0.len();
 
     let keys = Arc::new(Interner::default());
     let holds = Arc::new(Interner::default());
@@ -329,57 +336,53 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
         entrants.clone(),
         event_masks.clone(),
     );
-    let parts = fold(df, Vec::<Row>::new, move |rows, batch| {
-        let time = times(batch, 0);
-        let actor = ints(batch, 1);
-        let masks: Vec<u32> = if by_name {
-            m.of(batch.column(2))
-        } else {
-            let mask = ints(batch, 2);
-            (0..batch.num_rows())
-                .map(|i| opt(mask, i).unwrap_or(0) as u32)
-                .collect()
-        };
-        let key = k.codes(batch.column(3));
-        // Without held properties the column is all NULL: code 0 for every row, no lookups.
-        let hold = if holding {
-            h.codes(batch.column(4))
-        } else {
-            vec![0; batch.num_rows()]
-        };
-        let mut last: Option<(i64, Option<i64>)> = None;
-        for i in 0..batch.num_rows() {
-            let mask = masks[i];
-            if mask == 0 {
-                continue;
-            }
-            let Some(actor) = opt(actor, i) else {
-                continue;
+    let parts = fold(
+        df,
+        <(Vec<Row>, usize)>::default,
+        move |(rows, cursor), batch| {
+            let (index, firsts) = &*e;
+            let time = times(batch, 0);
+            let masks: Vec<u32> = if by_name {
+                m.of(batch.column(2))
+            } else {
+                let mask = ints(batch, 2);
+                (0..batch.num_rows())
+                    .map(|i| opt(mask, i).unwrap_or(0) as u32)
+                    .collect()
             };
-            let first = match last {
-                Some((cached, first)) if cached == actor => first,
-                _ => {
-                    let first = e.get(&actor).copied();
-                    last = Some((actor, first));
-                    first
+            let key = k.codes(batch.column(3));
+            // Without held properties the column is all NULL: code 0 for every row, no lookups.
+            let hold = if holding {
+                h.codes(batch.column(4))
+            } else {
+                vec![0; batch.num_rows()]
+            };
+            for (actor, run) in runs(ints(batch, 1)) {
+                let Some(number) = index.find(actor, cursor) else {
+                    continue;
+                };
+                let first = firsts[number];
+                for i in run {
+                    let mask = masks[i];
+                    if mask == 0 || time[i] < first {
+                        continue;
+                    }
+                    rows.push(Row {
+                        actor: number as u32,
+                        time: time[i],
+                        // Same-time events count in step order; exclusions after steps.
+                        order: mask.trailing_zeros(),
+                        code: mask,
+                        key: key[i],
+                        extra: hold[i],
+                    });
                 }
-            };
-            if first.is_none_or(|first| time[i] < first) {
-                continue;
             }
-            rows.push(Row {
-                actor,
-                time: time[i],
-                // Same-time events count in step order; exclusions after steps.
-                order: mask.trailing_zeros(),
-                code: mask,
-                key: key[i],
-                extra: hold[i],
-            });
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .await?;
+    let parts: Vec<Vec<Row>> = parts.into_iter().map(|p| p.0).collect();
 
     let window = plan.window;
     let (start, end) = (plan.range.start, plan.range.end);
@@ -389,17 +392,23 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
         .enumerate()
         .map(|(i, (_, _, from, to))| (1u32 << (MAX_STEPS + i), *from, *to))
         .collect();
-    let states = for_each_actor(parts, HashMap::<u32, Tally>::new, |tallies, rows| {
-        if let Some((level, chain)) = walk(rows, n, window, start, end, &exclusions, holding) {
-            let tally = tallies.entry(chain.key).or_insert_with(|| Tally::new(n));
-            for step in 0..level {
-                tally.reached[step] += 1;
-                if step > 0 {
-                    tally.durations[step].push((chain.times[step] - chain.times[0]) as f64 / 1e6);
+    let states = for_each_actor(
+        parts,
+        actors,
+        HashMap::<u32, Tally>::new,
+        |tallies, rows| {
+            if let Some((level, chain)) = walk(rows, n, window, start, end, &exclusions, holding) {
+                let tally = tallies.entry(chain.key).or_insert_with(|| Tally::new(n));
+                for step in 0..level {
+                    tally.reached[step] += 1;
+                    if step > 0 {
+                        tally.durations[step]
+                            .push((chain.times[step] - chain.times[0]) as f64 / 1e6);
+                    }
                 }
             }
-        }
-    });
+        },
+    );
     let mut tallies: HashMap<u32, Tally> = HashMap::new();
     for state in states {
         for (key, tally) in state {

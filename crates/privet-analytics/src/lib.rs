@@ -13,6 +13,7 @@
 //! segments are sorted by (person, time), so per-person timelines need no shuffle. Requests are JSON (serde);
 //! malformed ones are refused with the JSON path of the field at fault ([`AnalyticsError::Invalid`]).
 
+pub mod actors;
 pub mod cohorts;
 pub mod error;
 pub mod flows;

@@ -12,12 +12,12 @@ use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::Scope;
+use crate::actors::{ActorIndex, runs};
 use crate::error::{AnalyticsError, Result};
 use crate::property::{FilterSpec, Table, parse_filters};
 use crate::request::{self, event_name};
 use crate::scan::{Interner, fold, ints, opt, times};
 use crate::time::{Buckets, Unit, label};
-use crate::timeline::Row;
 
 /// Periods are tracked as bits of a `u128` per cohort membership.
 const MAX_PERIODS: usize = 128;
@@ -123,57 +123,70 @@ struct Member {
     key: u32,
 }
 
+/// One birth event: actor, time, breakdown code.
+type Birth = (i64, i64, u32);
+
 /// Every cohort membership, grouped by actor so that a return event finds its actor's memberships at once.
 struct Memberships {
     members: Vec<Member>,
-    by_actor: HashMap<i64, (u32, u32)>,
+    /// The actors with memberships; `ranges[i]` are the `members` of actor number `i`.
+    actors: ActorIndex,
+    ranges: Vec<(u32, u32)>,
 }
 
 impl Memberships {
     /// From birth events: the first ever per actor (`first_time`, dropped when before `start`), or the first in
     /// each bucket.
-    fn new(parts: Vec<Vec<Row>>, buckets: &Buckets, start: i64, first_time: bool) -> Memberships {
-        let mut births: Vec<Row> = parts.into_iter().flatten().collect();
-        births.sort_by_key(|r| (r.actor, r.time, r.key));
+    fn new(parts: Vec<Vec<Birth>>, buckets: &Buckets, start: i64, first_time: bool) -> Memberships {
+        let mut births: Vec<Birth> = parts.into_iter().flatten().collect();
+        births.sort_unstable();
         let mut members = Vec::new();
-        let mut by_actor = HashMap::new();
-        for run in births.chunk_by(|a, b| a.actor == b.actor) {
+        let mut actors = Vec::new();
+        let mut ranges = Vec::new();
+        for run in births.chunk_by(|a, b| a.0 == b.0) {
             let from = members.len();
             if first_time {
-                let first = &run[0];
-                if first.time >= start
-                    && let Some(cohort) = buckets.index(first.time)
+                let (_, time, key) = run[0];
+                if time >= start
+                    && let Some(cohort) = buckets.index(time)
                 {
                     members.push(Member {
                         cohort,
-                        born: first.time,
-                        key: first.key,
+                        born: time,
+                        key,
                     });
                 }
             } else {
-                for birth in run {
-                    if let Some(cohort) = buckets.index(birth.time)
+                for &(_, time, key) in run {
+                    if let Some(cohort) = buckets.index(time)
                         && members[from..].iter().all(|m: &Member| m.cohort != cohort)
                     {
                         members.push(Member {
                             cohort,
-                            born: birth.time,
-                            key: birth.key,
+                            born: time,
+                            key,
                         });
                     }
                 }
             }
             if members.len() > from {
-                by_actor.insert(run[0].actor, (from as u32, members.len() as u32));
+                actors.push(run[0].0);
+                ranges.push((from as u32, members.len() as u32));
             }
         }
-        Memberships { members, by_actor }
+        Memberships {
+            members,
+            actors: ActorIndex::from_sorted(actors),
+            ranges,
+        }
     }
 
-    fn of(&self, actor: i64) -> std::ops::Range<usize> {
-        self.by_actor
-            .get(&actor)
-            .map_or(0..0, |(a, b)| *a as usize..*b as usize)
+    /// The memberships of `actor` (see [`ActorIndex::find`] for `cursor`).
+    #[inline]
+    fn of(&self, actor: i64, cursor: &mut usize) -> std::ops::Range<usize> {
+        self.actors.find(actor, cursor).map_or(0..0, |i| {
+            self.ranges[i].0 as usize..self.ranges[i].1 as usize
+        })
     }
 }
 
@@ -229,18 +242,13 @@ pub async fn run(scope: &Scope<'_>, request: &RetentionRequest) -> Result<Retent
     ])?;
     let keys = Arc::new(Interner::default());
     let k = keys.clone();
-    let parts = fold(births, Vec::<Row>::new, move |rows, batch| {
+    let parts = fold(births, Vec::<Birth>::new, move |rows, batch| {
         let time = times(batch, 0);
         let actor = ints(batch, 1);
         let key = k.codes(batch.column(2));
         for i in 0..batch.num_rows() {
             if let Some(actor) = opt(actor, i) {
-                rows.push(Row {
-                    actor,
-                    time: time[i],
-                    key: key[i],
-                    ..Default::default()
-                });
+                rows.push((actor, time[i], key[i]));
             }
         }
         Ok(())
@@ -264,32 +272,32 @@ pub async fn run(scope: &Scope<'_>, request: &RetentionRequest) -> Result<Retent
     let n_members = shared.0.members.len();
     let states = fold(
         returns,
-        move || vec![0u128; n_members],
-        move |bits, batch| {
+        move || (vec![0u128; n_members], 0usize),
+        move |(bits, cursor), batch| {
             let (memberships, buckets) = &*m;
             let time = times(batch, 0);
-            let actor = ints(batch, 1);
-            let mut last: Option<(i64, std::ops::Range<usize>)> = None;
-            for (i, &t) in time.iter().enumerate() {
-                let Some(a) = opt(actor, i) else { continue };
-                let members = match &last {
-                    Some((cached, members)) if *cached == a => members.clone(),
-                    _ => {
-                        let members = memberships.of(a);
-                        last = Some((a, members.clone()));
-                        members
-                    }
-                };
+            // The bucket of the previous row, and where it starts and ends: rows of a run mostly share it.
+            let mut bucket: Option<(usize, i64, i64)> = None;
+            for (actor, run) in runs(ints(batch, 1)) {
+                let members = memberships.of(actor, cursor);
                 if members.is_empty() {
                     continue;
                 }
-                let Some(b) = buckets.index(t) else {
-                    continue;
-                };
-                for slot in members {
-                    let member = &memberships.members[slot];
-                    if t > member.born && b >= member.cohort && b - member.cohort < periods {
-                        bits[slot] |= 1u128 << (b - member.cohort);
+                for &t in &time[run] {
+                    let b = match bucket {
+                        Some((b, from, to)) if from <= t && t < to => b,
+                        _ => {
+                            let Some(b) = buckets.index(t) else { continue };
+                            let (from, to) = buckets.bounds(b);
+                            bucket = Some((b, from, to));
+                            b
+                        }
+                    };
+                    for slot in members.clone() {
+                        let member = &memberships.members[slot];
+                        if t > member.born && b >= member.cohort && b - member.cohort < periods {
+                            bits[slot] |= 1u128 << (b - member.cohort);
+                        }
                     }
                 }
             }
@@ -298,7 +306,7 @@ pub async fn run(scope: &Scope<'_>, request: &RetentionRequest) -> Result<Retent
     )
     .await?;
     let mut returned = vec![0u128; n_members];
-    for state in states {
+    for (state, _) in states {
         for (a, b) in returned.iter_mut().zip(state) {
             *a |= b;
         }

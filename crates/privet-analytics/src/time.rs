@@ -192,6 +192,15 @@ impl Buckets {
         Some(self.starts.partition_point(|s| *s <= time_us) - 1)
     }
 
+    /// Where bucket `b` starts and ends (exclusive).
+    #[inline]
+    pub fn bounds(&self, b: usize) -> (i64, i64) {
+        (
+            self.starts[b],
+            self.starts.get(b + 1).copied().unwrap_or(self.end),
+        )
+    }
+
     /// Each bucket's start as RFC 3339 in the zone.
     pub fn labels(&self) -> Vec<String> {
         self.starts.iter().map(|s| label(*s, self.tz)).collect()

@@ -1,20 +1,19 @@
 //! Per-actor timelines: the rows a funnel, retention or flow query needs, regrouped so that each actor's events
 //! are contiguous and in time order, then walked actor by actor on every core.
 //!
-//! Rows are sharded by actor (a person or an organisation); each shard is grouped by actor in its own thread
-//! with a counting sort (one pass to number the actors, one to place each row in its actor's slot: linear, where
-//! a comparison sort of millions of rows merged a hundred runs), then each actor's few rows are sorted by time.
-//! The caller's operator sees one actor's slice at a time, the way ClickHouse's `windowFunnel` sees one group's
-//! events. Ties in time are broken by `order`, which the caller sets (funnels put earlier steps first, so events
-//! logged in the same millisecond still convert), then by the other fields, so the walk never depends on the
-//! order partitions arrived in.
-
-use hashbrown::HashMap;
+//! Actors are dense numbers (an [`crate::actors::ActorIndex`] position). Rows are sharded by actor; each shard
+//! is grouped by actor in its own thread with a counting sort (one pass to count each actor's rows, one to place
+//! each row in its actor's slot: linear, with no hashing, where a comparison sort of millions of rows merged a
+//! hundred runs), then each actor's few rows are sorted by time. The caller's operator sees one actor's slice
+//! at a time, the way ClickHouse's `windowFunnel` sees one group's events. Ties in time are broken by `order`,
+//! which the caller sets (funnels put earlier steps first, so events logged in the same millisecond still
+//! convert), then by the other fields, so the walk never depends on the order partitions arrived in.
 
 /// One event of an actor's timeline.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Row {
-    pub actor: i64,
+    /// The actor's number, below the `actors` given to [`for_each_actor`].
+    pub actor: u32,
     pub time: i64,
     /// Tie-break among events at the same time (lower first).
     pub order: u32,
@@ -26,9 +25,9 @@ pub struct Row {
     pub extra: u32,
 }
 
-/// Groups `parts` by actor and calls `walk(state, rows_of_one_actor)` for every actor, in parallel; returns one
-/// state per shard.
-pub fn for_each_actor<S, I, W>(parts: Vec<Vec<Row>>, init: I, walk: W) -> Vec<S>
+/// Groups `parts` by actor (numbers below `actors`) and calls `walk(state, rows_of_one_actor)` for every actor
+/// with rows, in parallel; returns one state per shard.
+pub fn for_each_actor<S, I, W>(parts: Vec<Vec<Row>>, actors: usize, init: I, walk: W) -> Vec<S>
 where
     S: Send,
     I: Fn() -> S + Sync,
@@ -60,7 +59,7 @@ where
             .map(|rows| {
                 scope.spawn(move || {
                     let mut state = init();
-                    let (rows, ends) = group_by_actor(rows);
+                    let (rows, ends) = group_by_actor(rows, actors.div_ceil(shards), shards);
                     let mut start = 0;
                     for end in ends {
                         walk(&mut state, &rows[start..end]);
@@ -77,41 +76,28 @@ where
     })
 }
 
-/// The rows regrouped so that each actor's are contiguous and sorted by (time, order, …), and where each actor's
-/// slice ends. Actors come in order of first appearance.
-fn group_by_actor(rows: Vec<Row>) -> (Vec<Row>, Vec<usize>) {
-    let mut numbers: HashMap<i64, u32> = HashMap::new();
-    let mut ids: Vec<u32> = Vec::with_capacity(rows.len());
-    let mut counts: Vec<usize> = Vec::new();
-    let mut last: Option<(i64, u32)> = None;
+/// The rows of one shard (actors `local * shards + shard`, `local < locals`) regrouped so that each actor's are
+/// contiguous and sorted by (time, order, …), and where each actor's slice ends. Actors come in ascending order.
+fn group_by_actor(rows: Vec<Row>, locals: usize, shards: usize) -> (Vec<Row>, Vec<usize>) {
+    let local = |row: &Row| row.actor as usize / shards;
+    let mut counts = vec![0usize; locals];
     for row in &rows {
-        let id = match last {
-            // Segments are sorted by person, so consecutive rows mostly share their actor.
-            Some((actor, id)) if actor == row.actor => id,
-            _ => {
-                let next = counts.len() as u32;
-                let id = *numbers.entry(row.actor).or_insert(next);
-                if id == next {
-                    counts.push(0);
-                }
-                last = Some((row.actor, id));
-                id
-            }
-        };
-        counts[id as usize] += 1;
-        ids.push(id);
+        counts[local(row)] += 1;
     }
-    let mut ends = Vec::with_capacity(counts.len());
-    let mut next = Vec::with_capacity(counts.len());
+    let mut ends = Vec::new();
     let mut total = 0;
-    for count in &counts {
-        next.push(total);
-        total += count;
-        ends.push(total);
+    for count in counts.iter_mut() {
+        let start = total;
+        total += *count;
+        if *count > 0 {
+            ends.push(total);
+        }
+        // From now on, the next free slot of the actor.
+        *count = start;
     }
     let mut grouped = vec![Row::default(); rows.len()];
-    for (row, id) in rows.into_iter().zip(ids) {
-        let slot = &mut next[id as usize];
+    for row in rows {
+        let slot = &mut counts[local(&row)];
         grouped[*slot] = row;
         *slot += 1;
     }
@@ -126,9 +112,8 @@ fn group_by_actor(rows: Vec<Row>) -> (Vec<Row>, Vec<usize>) {
     (grouped, ends)
 }
 
-fn shard_of(actor: i64, shards: usize) -> usize {
-    // Fibonacci hashing: pseudonyms are random already, but stay safe with sequential ids.
-    ((actor as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize % shards
+fn shard_of(actor: u32, shards: usize) -> usize {
+    actor as usize % shards
 }
 
 #[cfg(test)]
@@ -140,7 +125,7 @@ mod tests {
         let mut parts = vec![Vec::new(), Vec::new()];
         for i in 0..120_000i64 {
             parts[(i % 2) as usize].push(Row {
-                actor: i % 1000,
+                actor: (i % 1000) as u32,
                 time: 1_000_000 - i,
                 order: (i % 3) as u32,
                 ..Default::default()
@@ -148,6 +133,7 @@ mod tests {
         }
         let states = for_each_actor(
             parts,
+            1000,
             || (0usize, 0usize, true),
             |(actors, rows, sorted), run| {
                 *actors += 1;
@@ -167,7 +153,7 @@ mod tests {
     fn the_walk_does_not_depend_on_the_order_rows_arrive_in() {
         let rows: Vec<Row> = (0..60_000i64)
             .map(|i| Row {
-                actor: i % 7,
+                actor: (i % 7) as u32,
                 time: i % 5,
                 order: (i % 2) as u32,
                 key: (i % 3) as u32,
@@ -176,7 +162,7 @@ mod tests {
             .collect();
         let walks = |parts: Vec<Vec<Row>>| {
             let mut runs =
-                for_each_actor(parts, Vec::new, |seen, run| seen.push(run.to_vec())).concat();
+                for_each_actor(parts, 7, Vec::new, |seen, run| seen.push(run.to_vec())).concat();
             runs.sort_by_key(|run| run[0].actor);
             runs
         };
