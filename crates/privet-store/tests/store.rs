@@ -399,6 +399,138 @@ async fn compaction_bounds_segment_size() {
 }
 
 /// Events over three days for the column-cache tests: three names, two countries, people 0..40.
+/// A literal `time` the way the analytics crate writes one (microseconds, UTC).
+fn at(us: i64) -> String {
+    format!("arrow_cast({us}, 'Timestamp(Microsecond, Some(\"UTC\"))')")
+}
+
+async fn plan(version: Arc<Version>, sql: &str) -> String {
+    let ctx = SessionContext::new();
+    ctx.register_table("events", table::events(version, P.0).unwrap())
+        .unwrap();
+    let batches = ctx
+        .sql(&format!("EXPLAIN {sql}"))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn time_bounds_are_applied_by_the_scan_only_where_they_cut_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    // Four days of events every 3 hours, in segments; then half a day more, not yet flushed.
+    let step = DAY / 8;
+    let flushed: Vec<i64> = (0..32).map(|i| T0 + i * step).collect();
+    let buffered: Vec<i64> = (32..36).map(|i| T0 + i * step).collect();
+    let events = |times: &[i64]| {
+        times
+            .iter()
+            .map(|t| event("Tick", *t, 10 + t % 7, None, None))
+            .collect::<Vec<_>>()
+    };
+    store.write(batch(events(&flushed))).await.unwrap();
+    store.flush().await.unwrap();
+    store.write(batch(events(&buffered))).await.unwrap();
+    let all: Vec<i64> = flushed.iter().chain(&buffered).copied().collect();
+    let count = |keep: &dyn Fn(i64) -> bool| all.iter().filter(|t| keep(**t)).count().to_string();
+
+    let (a, b) = (T0 + DAY + 2 * step, T0 + 3 * DAY);
+    let cases: Vec<(String, String)> = vec![
+        // The projection without `time`, with it, the literal on the left, BETWEEN, equality, an open end.
+        (
+            format!(
+                "SELECT count(*) FROM events WHERE time >= {} AND time < {}",
+                at(a),
+                at(b)
+            ),
+            count(&|t| t >= a && t < b),
+        ),
+        (
+            format!(
+                "SELECT count(*) FROM events WHERE {} < time AND {} >= time",
+                at(a),
+                at(b)
+            ),
+            count(&|t| t > a && t <= b),
+        ),
+        (
+            format!(
+                "SELECT count(*) FROM events WHERE time BETWEEN {} AND {}",
+                at(a),
+                at(b)
+            ),
+            count(&|t| t >= a && t <= b),
+        ),
+        (
+            format!("SELECT count(*) FROM events WHERE time = {}", at(a)),
+            count(&|t| t == a),
+        ),
+        (
+            format!(
+                "SELECT count(*) FROM events WHERE time > {}",
+                at(T0 + 4 * DAY)
+            ),
+            count(&|t| t > T0 + 4 * DAY),
+        ),
+        (
+            format!(
+                "SELECT count(*) FROM events WHERE time >= {} AND time < {} AND event = 'Tick' AND person_id % 2 = 0",
+                at(a),
+                at(b)
+            ),
+            all.iter()
+                .filter(|t| **t >= a && **t < b && (10 + **t % 7) % 2 == 0)
+                .count()
+                .to_string(),
+        ),
+    ];
+    for (sql, expected) in &cases {
+        assert_ne!(expected, "0", "{sql}");
+        assert_eq!(
+            query(store.version(), sql).await,
+            vec![expected.clone()],
+            "{sql}"
+        );
+    }
+    // Rows come back with their own times, also under a LIMIT.
+    let sql = format!("SELECT time FROM events WHERE time >= {} LIMIT 5", at(b));
+    let rows = query(store.version(), &sql).await;
+    assert_eq!(rows.len(), 5);
+    let sql = format!(
+        "SELECT min(time), max(time) FROM events WHERE time >= {} AND time < {}",
+        at(a),
+        at(b)
+    );
+    let expected = |us: i64| {
+        chrono::DateTime::from_timestamp_micros(us)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    assert_eq!(
+        query(store.version(), &sql).await,
+        vec![format!("{},{}", expected(a), expected(b - step))]
+    );
+
+    // Whole days and no buffered rows: no per-row comparison at all.
+    store.flush().await.unwrap();
+    let whole = format!(
+        "SELECT count(*) FROM events WHERE time >= {} AND time < {}",
+        at(T0 + DAY),
+        at(T0 + 3 * DAY)
+    );
+    assert!(!plan(store.version(), &whole).await.contains("FilterExec"));
+    assert_eq!(query(store.version(), &whole).await, vec!["16"]);
+    let cut = format!("SELECT count(*) FROM events WHERE time >= {}", at(a));
+    assert!(plan(store.version(), &cut).await.contains("FilterExec"));
+}
+
 async fn write_three_days(store: &Store) {
     let mut events = Vec::new();
     for i in 0..600i64 {

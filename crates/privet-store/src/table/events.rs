@@ -21,6 +21,7 @@ use datafusion::logical_expr::{
     TableProviderFilterPushDown, col,
 };
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::filter::FilterExecBuilder;
 use datafusion::physical_plan::union::UnionExec;
 use futures::StreamExt;
 
@@ -84,11 +85,20 @@ impl TableProvider for EventsTable {
         TableType::Base
     }
 
+    /// Bounds on `time` are exact: the scan applies them itself, and only to the segments (days) they cut
+    /// through, so the days a range covers whole are read without evaluating a comparison per row. Any other
+    /// filter prunes segments and row groups where it can and is evaluated again above the scan.
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
     ) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+        Ok(filters
+            .iter()
+            .map(|f| match TimeBound::of(f) {
+                Some(_) => TableProviderFilterPushDown::Exact,
+                None => TableProviderFilterPushDown::Inexact,
+            })
+            .collect())
     }
 
     async fn scan(
@@ -105,16 +115,81 @@ impl TableProvider for EventsTable {
         };
         let partitions = state.config().target_partitions().max(1);
         let (low, high) = time_bounds(filters);
-        let segments: Vec<&Arc<SegmentInfo>> = self
+        // The filters `supports_filters_pushdown` called exact: this scan must apply them.
+        let exact: Vec<(&Expr, TimeBound)> = filters
+            .iter()
+            .filter_map(|f| TimeBound::of(f).map(|b| (f, b)))
+            .collect();
+        let (whole, cut): (Vec<&Arc<SegmentInfo>>, Vec<&Arc<SegmentInfo>>) = self
             .version
             .segments_of(self.project)
             .filter(|s| low.is_none_or(|l| s.max_time >= l) && high.is_none_or(|h| s.min_time <= h))
-            .collect();
+            .partition(|s| {
+                exact
+                    .iter()
+                    .all(|(_, b)| b.holds_throughout(s.min_time, s.max_time))
+            });
 
+        let mut inputs = self
+            .read(state, whole, &projection, filters, limit, partitions)
+            .await?;
+        let memtable = self.version.memtable_batches(self.project);
+        if exact.is_empty() {
+            if !memtable.is_empty() {
+                inputs.push(memory_exec(
+                    project(&memtable, &projection)?,
+                    &projection,
+                    partitions,
+                )?);
+            }
+        } else if !cut.is_empty() || !memtable.is_empty() {
+            // Days the bounds cut through, and the rows not yet in a segment, go through a filter on `time`
+            // (added to the columns read, then dropped, when the query does not ask for it).
+            let mut inner = projection.clone();
+            if !inner.contains(&TIME) {
+                inner.push(TIME);
+            }
+            let spread = partitions.min(cut.len().max(1));
+            let mut parts = self.read(state, cut, &inner, filters, None, spread).await?;
+            if !memtable.is_empty() {
+                parts.push(memory_exec(project(&memtable, &inner)?, &inner, spread)?);
+            }
+            let schema = DFSchema::try_from(file_schema().project(&inner)?)?;
+            let predicate = conjunction(exact.iter().map(|(f, _)| (*f).clone()))
+                .expect("at least one exact filter");
+            let predicate = state.create_physical_expr(predicate, &schema)?;
+            let keep = (inner.len() > projection.len()).then(|| (0..projection.len()).collect());
+            let filter = FilterExecBuilder::new(predicate, UnionExec::try_new(parts)?)
+                .apply_projection(keep)?
+                .build()?;
+            inputs.push(Arc::new(filter));
+        }
+        if inputs.is_empty() {
+            inputs.push(memory_exec(Vec::new(), &projection, partitions)?);
+        }
+        UnionExec::try_new(inputs)
+    }
+}
+
+impl EventsTable {
+    /// Plans for reading `segments`: the column cache's batches for what it serves, Parquet for the rest (with
+    /// `filters` for row-group pruning).
+    async fn read(
+        &self,
+        state: &dyn Session,
+        segments: Vec<&Arc<SegmentInfo>>,
+        projection: &[usize],
+        filters: &[Expr],
+        limit: Option<usize>,
+        partitions: usize,
+    ) -> Result<Vec<Arc<dyn ExecutionPlan>>> {
         let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
-        let (cached, segments) = self.cached(segments, &projection, partitions).await;
+        if segments.is_empty() {
+            return Ok(inputs);
+        }
+        let (cached, segments) = self.cached(segments, projection, partitions).await;
         if !cached.is_empty() {
-            inputs.push(memory_exec(cached, &projection, partitions)?);
+            inputs.push(memory_exec(cached, projection, partitions)?);
         }
         if !segments.is_empty() {
             let mut source =
@@ -143,24 +218,14 @@ impl TableProvider for EventsTable {
             let config =
                 FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
                     .with_file_groups(groups.into_iter().map(FileGroup::new).collect())
-                    .with_projection_indices(Some(projection.clone()))?
+                    .with_projection_indices(Some(projection.to_vec()))?
                     .with_limit(limit)
                     .build();
             inputs.push(DataSourceExec::from_data_source(config));
         }
-        let batches = self.version.memtable_batches(self.project);
-        if !batches.is_empty() || inputs.is_empty() {
-            let batches = batches
-                .iter()
-                .map(|b| b.project(&projection))
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            inputs.push(memory_exec(batches, &projection, partitions)?);
-        }
-        UnionExec::try_new(inputs)
+        Ok(inputs)
     }
-}
 
-impl EventsTable {
     /// Splits `segments` into the record batches the column cache serves (decoding and caching what it does
     /// not hold yet, a few segments at a time) and the segments left to the Parquet reader.
     async fn cached<'a>(
@@ -202,6 +267,14 @@ impl EventsTable {
     }
 }
 
+/// `batches` (of the file schema) with only the `projection` columns.
+fn project(batches: &[RecordBatch], projection: &[usize]) -> Result<Vec<RecordBatch>> {
+    Ok(batches
+        .iter()
+        .map(|b| b.project(projection))
+        .collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
 /// A scan of in-memory batches (already projected), spread over `partitions`.
 fn memory_exec(
     batches: Vec<RecordBatch>,
@@ -218,48 +291,76 @@ fn memory_exec(
     Ok(exec)
 }
 
+/// A filter that bounds `time` by a literal: `time <op> literal` (either way round) or `time BETWEEN a AND b`.
+#[derive(Clone, Copy, Debug)]
+enum TimeBound {
+    /// `time <op> value`, with the column on the left.
+    Compare(Operator, i64),
+    /// `time BETWEEN low AND high` (inclusive).
+    Between(i64, i64),
+}
+
+impl TimeBound {
+    fn of(expr: &Expr) -> Option<TimeBound> {
+        match expr {
+            Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
+                let (op, value) = match (is_time(left), is_time(right)) {
+                    (true, false) => (*op, literal_us(right)?),
+                    (false, true) => (flip(*op)?, literal_us(left)?),
+                    _ => return None,
+                };
+                matches!(
+                    op,
+                    Operator::Gt | Operator::GtEq | Operator::Lt | Operator::LtEq | Operator::Eq
+                )
+                .then_some(TimeBound::Compare(op, value))
+            }
+            Expr::Between(Between {
+                expr,
+                negated: false,
+                low,
+                high,
+            }) if is_time(expr) => Some(TimeBound::Between(literal_us(low)?, literal_us(high)?)),
+            _ => None,
+        }
+    }
+
+    /// The inclusive range of times the bound allows (`None` for no limit on that side).
+    fn range(self) -> (Option<i64>, Option<i64>) {
+        match self {
+            TimeBound::Compare(Operator::Gt, v) => (Some(v.saturating_add(1)), None),
+            TimeBound::Compare(Operator::GtEq, v) => (Some(v), None),
+            TimeBound::Compare(Operator::Lt, v) => (None, Some(v.saturating_sub(1))),
+            TimeBound::Compare(Operator::LtEq, v) => (None, Some(v)),
+            TimeBound::Compare(_, v) => (Some(v), Some(v)),
+            TimeBound::Between(low, high) => (Some(low), Some(high)),
+        }
+    }
+
+    /// True when every time in `min..=max` satisfies the bound.
+    fn holds_throughout(self, min: i64, max: i64) -> bool {
+        match self {
+            TimeBound::Compare(Operator::Gt, v) => min > v,
+            TimeBound::Compare(Operator::GtEq, v) => min >= v,
+            TimeBound::Compare(Operator::Lt, v) => max < v,
+            TimeBound::Compare(Operator::LtEq, v) => max <= v,
+            TimeBound::Compare(_, v) => min == v && max == v,
+            TimeBound::Between(low, high) => min >= low && max <= high,
+        }
+    }
+}
+
 /// The time range (inclusive, microseconds) the filters restrict `time` to, as far as simple comparisons tell.
 fn time_bounds(filters: &[Expr]) -> (Option<i64>, Option<i64>) {
     let mut low: Option<i64> = None;
     let mut high: Option<i64> = None;
-    let mut raise = |value: i64| low = Some(low.map_or(value, |l| l.max(value)));
-    let mut lower = |value: i64| high = Some(high.map_or(value, |h| h.min(value)));
-    for filter in filters {
-        for expr in split_and(filter) {
-            match expr {
-                Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
-                    let (column_left, value) = match (is_time(left), is_time(right)) {
-                        (true, false) => (true, literal_us(right)),
-                        (false, true) => (false, literal_us(left)),
-                        _ => continue,
-                    };
-                    let Some(value) = value else { continue };
-                    let op = if column_left { *op } else { flip(*op) };
-                    match op {
-                        Operator::Gt | Operator::GtEq => raise(value),
-                        Operator::Lt | Operator::LtEq => lower(value),
-                        Operator::Eq => {
-                            raise(value);
-                            lower(value);
-                        }
-                        _ => {}
-                    }
-                }
-                Expr::Between(Between {
-                    expr,
-                    negated: false,
-                    low: l,
-                    high: h,
-                }) if is_time(expr) => {
-                    if let Some(v) = literal_us(l) {
-                        raise(v);
-                    }
-                    if let Some(v) = literal_us(h) {
-                        lower(v);
-                    }
-                }
-                _ => {}
-            }
+    for bound in filters.iter().flat_map(split_and).filter_map(TimeBound::of) {
+        let (l, h) = bound.range();
+        if let Some(l) = l {
+            low = Some(low.map_or(l, |x| x.max(l)));
+        }
+        if let Some(h) = h {
+            high = Some(high.map_or(h, |x| x.min(h)));
         }
     }
     (low, high)
@@ -280,14 +381,16 @@ fn split_and(expr: &Expr) -> Vec<&Expr> {
     }
 }
 
-fn flip(op: Operator) -> Operator {
-    match op {
+/// The operator with its operands swapped (`a < b` is `b > a`); `None` for operators this module leaves alone.
+fn flip(op: Operator) -> Option<Operator> {
+    Some(match op {
         Operator::Gt => Operator::Lt,
         Operator::GtEq => Operator::LtEq,
         Operator::Lt => Operator::Gt,
         Operator::LtEq => Operator::GtEq,
-        other => other,
-    }
+        Operator::Eq => Operator::Eq,
+        _ => return None,
+    })
 }
 
 fn is_time(expr: &Expr) -> bool {
