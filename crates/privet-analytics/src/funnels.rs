@@ -12,7 +12,6 @@
 
 use std::sync::Arc;
 
-use datafusion::functions_aggregate::expr_fn::min;
 use datafusion::logical_expr::{Expr, col, lit, when};
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -238,15 +237,17 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
             &plan.filters,
         )
         .await?;
-    let mut names: Vec<Expr> = plan.steps.iter().map(|(e, _)| lit(e.as_str())).collect();
-    names.extend(plan.exclusions.iter().map(|(e, ..)| lit(e.as_str())));
-    df = df.filter(col("event").in_list(names, false))?;
-
     // One bit per step (0..16) and per exclusion (16..24) that the event matches. Without step or exclusion
     // filters the bits depend on the event name alone, and the fold looks them up per dictionary value
-    // (`EventMasks`) instead of DataFusion evaluating one CASE per step on every row.
+    // (`EventMasks`) and skips rows without bits, instead of DataFusion evaluating an IN list and one CASE per
+    // step on every row and copying the rows that pass.
     let by_name = plan.steps.iter().all(|(_, f)| f.is_empty())
         && plan.exclusions.iter().all(|(_, f, ..)| f.is_empty());
+    if !by_name {
+        let mut names: Vec<Expr> = plan.steps.iter().map(|(e, _)| lit(e.as_str())).collect();
+        names.extend(plan.exclusions.iter().map(|(e, ..)| lit(e.as_str())));
+        df = df.filter(col("event").in_list(names, false))?;
+    }
     let event_masks = Arc::new(EventMasks::new(
         plan.steps
             .iter()
@@ -300,27 +301,7 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
 
     // Only actors who enter the funnel in the range matter, and only from their first entry on: most rows of a
     // frequent later step (`Made API call`) belong to people who signed up long before, and never need sorting.
-    let mut entry = scope
-        .events(Some(plan.range.start), Some(plan.range.end), &plan.filters)
-        .await?
-        .filter(col("event").eq(lit(plan.steps[0].0.as_str())))?;
-    for expr in scope.filter_exprs(&plan.steps[0].1).await? {
-        entry = entry.filter(expr)?;
-    }
-    let entry = entry.aggregate(
-        vec![actor.clone().alias("actor")],
-        vec![min(col("time")).alias("first")],
-    )?;
-    let mut entrants: Vec<(i64, i64)> = Vec::new();
-    for batch in entry.collect().await? {
-        let actor = ints(&batch, 0);
-        for (i, first) in times(&batch, 1).iter().enumerate() {
-            if let Some(a) = opt(actor, i) {
-                entrants.push((a, *first));
-            }
-        }
-    }
-    entrants.sort_unstable();
+    let entrants = first_entries(scope, &plan, actor.clone()).await?;
     let firsts: Vec<i64> = entrants.iter().map(|e| e.1).collect();
     let entrants = Arc::new((
         ActorIndex::from_sorted(entrants.into_iter().map(|e| e.0).collect()),
@@ -370,8 +351,8 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
                     rows.push(Row {
                         actor: number as u32,
                         time: time[i],
-                        // Same-time events count in step order; exclusions after steps.
-                        order: mask.trailing_zeros(),
+                        // Same-time events count in step order (the timeline orders them by lowest bit),
+                        // exclusions after steps.
                         code: mask,
                         key: key[i],
                         extra: hold[i],
@@ -458,6 +439,39 @@ pub async fn run(scope: &Scope<'_>, request: &FunnelRequest) -> Result<FunnelRes
         steps: figures(&step_names, overall),
         breakdown,
     })
+}
+
+/// Each actor's first step-1 event in the range, sorted by actor: one pass over the range's rows, which come
+/// in runs of one person (the first matching row of a run is its earliest but for buffered rows, so the minimum
+/// is taken), instead of a hash aggregation.
+async fn first_entries(scope: &Scope<'_>, plan: &Plan, actor: Expr) -> Result<Vec<(i64, i64)>> {
+    let (step, step_filters) = &plan.steps[0];
+    let mut df = scope
+        .events(Some(plan.range.start), Some(plan.range.end), &plan.filters)
+        .await?;
+    if !step_filters.is_empty() {
+        df = df.filter(col("event").eq(lit(step.as_str())))?;
+        for expr in scope.filter_exprs(step_filters).await? {
+            df = df.filter(expr)?;
+        }
+    }
+    let df = df.select(vec![col("time"), actor.alias("actor"), col("event")])?;
+    let step = EventMasks::new(std::iter::once((step.clone(), 1)));
+    let parts = fold(df, Vec::<(i64, i64)>::new, move |firsts, batch| {
+        let time = times(batch, 0);
+        let hit = step.of(batch.column(2));
+        for (actor, run) in runs(ints(batch, 1)) {
+            if let Some(first) = run.filter(|i| hit[*i] != 0).map(|i| time[i]).min() {
+                firsts.push((actor, first));
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    let mut firsts: Vec<(i64, i64)> = parts.concat();
+    firsts.sort_unstable();
+    firsts.dedup_by_key(|f| f.0);
+    Ok(firsts)
 }
 
 /// The step and exclusion bits of event names, looked up once per dictionary value of a batch.

@@ -143,10 +143,13 @@ pub fn per_dictionary_value<T: Copy>(
     let values = dictionary.values().as_string_opt::<i32>()?;
     let by_key: Vec<T> = values.iter().map(&mut f).collect();
     let null = f(None);
+    let keys = dictionary.keys();
+    // Without NULL keys, a plain gather over the key buffer (a value that is itself NULL got `f(None)` above).
+    if keys.null_count() == 0 {
+        return Some(keys.values().iter().map(|k| by_key[*k as usize]).collect());
+    }
     Some(
-        dictionary
-            .keys()
-            .iter()
+        keys.iter()
             .map(|k| k.map_or(null, |k| by_key[k as usize]))
             .collect(),
     )

@@ -3,7 +3,7 @@
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use arrow::array::{AsArray, Int64Array};
+use arrow::array::{Array, AsArray, Int64Array};
 use arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{
@@ -67,8 +67,22 @@ impl ScalarUDFImpl for RemapUdf {
             ColumnarValue::Scalar(other) => Ok(ColumnarValue::Scalar(other.clone())),
             ColumnarValue::Array(array) => {
                 let persons = array.as_primitive::<Int64Type>();
-                // `unary` keeps the null buffer and writes values straight into a new buffer.
-                let remapped: Int64Array = persons.unary(|p| self.map(p));
+                // Rows come in runs of one person (segments are sorted by person): one lookup per run. NULL
+                // rows keep their (meaningless) value and their null bit.
+                let mut last: Option<(i64, i64)> = None;
+                let values: Vec<i64> = persons
+                    .values()
+                    .iter()
+                    .map(|&p| match last {
+                        Some((from, to)) if from == p => to,
+                        _ => {
+                            let to = self.map(p);
+                            last = Some((p, to));
+                            to
+                        }
+                    })
+                    .collect();
+                let remapped = Int64Array::new(values.into(), persons.nulls().cloned());
                 Ok(ColumnarValue::Array(Arc::new(remapped)))
             }
         }
