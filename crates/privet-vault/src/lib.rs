@@ -259,6 +259,25 @@ struct Inner {
     anonymity: Anonymity,
     /// Randomly keyed hasher for [`State::written`].
     fingerprints: hashbrown::DefaultHashBuilder,
+    limits: Limits,
+}
+
+/// How many entries the in-memory caches hold before they are emptied.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// Identifier mappings and written-field fingerprints.
+    pub ids: usize,
+    /// Data keys and known personal values of subjects.
+    pub keys: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            ids: 2_000_000,
+            keys: 200_000,
+        }
+    }
 }
 
 /// In-memory view: what is cached, and what is queued but not yet durable (so it is never looked up in SQLite).
@@ -277,13 +296,15 @@ struct State {
     written: hashbrown::HashSet<u64>,
 }
 
-const CACHE_LIMIT: usize = 2_000_000;
-const KEY_CACHE_LIMIT: usize = 200_000;
 const RECENT_LIMIT: usize = 500_000;
 
 impl Vault {
     /// Opens (or creates) the vault in `dir` with the master key.
     pub fn open(dir: &Path, master: Key) -> Result<Vault> {
+        Vault::open_with(dir, master, Limits::default())
+    }
+
+    pub(crate) fn open_with(dir: &Path, master: Key, limits: Limits) -> Result<Vault> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join("vault.sqlite");
         let conn = db::open(&path)?;
@@ -301,6 +322,7 @@ impl Vault {
                 state: Mutex::new(State::default()),
                 anonymity,
                 fingerprints: hashbrown::DefaultHashBuilder::default(),
+                limits,
             }),
         })
     }
@@ -364,9 +386,7 @@ impl Vault {
         let sealed = data_key.seal(value.as_bytes(), &id_aad(pseudonym));
         self.cache_insert(&mut state, lookup, pseudonym)?;
         remember(&mut state.recent, recent, pseudonym);
-        if state.data_keys.len() >= KEY_CACHE_LIMIT {
-            state.data_keys.clear();
-        }
+        self.make_room(&mut state.data_keys)?;
         state.data_keys.insert(pseudonym, data_key);
         drop(state);
         ticket.join(self.inner.writer.push(Op::Subject {
@@ -452,7 +472,8 @@ impl Vault {
             lookup,
         }));
         let mut state = self.inner.state.lock();
-        if state.written.len() >= CACHE_LIMIT {
+        // Forgetting a fingerprint only costs a rewrite of the same value: no need to wait for the writer.
+        if state.written.len() >= self.inner.limits.ids {
             state.written.clear();
         }
         state.written.insert(fingerprint);
@@ -474,9 +495,7 @@ impl Vault {
             None => Arc::from(Vec::new()),
         };
         let mut state = self.inner.state.lock();
-        if state.known.len() >= KEY_CACHE_LIMIT {
-            state.known.clear();
-        }
+        self.make_room(&mut state.known)?;
         state.known.insert(subject.0, values.clone());
         Ok(values)
     }
@@ -651,11 +670,22 @@ impl Vault {
     /// Caches a mapping. A full cache is emptied, but only after every queued mapping is durable: a mapping that
     /// is in neither the cache nor SQLite would be given a second pseudonym.
     fn cache_insert(&self, state: &mut State, lookup: [u8; 32], pseudonym: i64) -> Result<()> {
-        if state.ids.len() >= CACHE_LIMIT {
+        if state.ids.len() >= self.inner.limits.ids {
             self.sync_blocking(self.inner.writer.barrier())?;
             state.ids.clear();
         }
         state.ids.insert(lookup, pseudonym);
+        Ok(())
+    }
+
+    /// Empties a full per-subject cache (data keys, known values), but only after every queued write is
+    /// durable: a new subject's data key, or a value just stored, that is in neither the cache nor SQLite would
+    /// be missing (refusing the subject's fields, or letting the free-text scanner miss their values).
+    fn make_room<V>(&self, cache: &mut HashMap<i64, V>) -> Result<()> {
+        if cache.len() >= self.inner.limits.keys {
+            self.sync_blocking(self.inner.writer.barrier())?;
+            cache.clear();
+        }
         Ok(())
     }
 
@@ -675,9 +705,7 @@ impl Vault {
         };
         let key = self.unwrap_data_key(pseudonym, &wrapped)?;
         let mut state = self.inner.state.lock();
-        if state.data_keys.len() >= KEY_CACHE_LIMIT {
-            state.data_keys.clear();
-        }
+        self.make_room(&mut state.data_keys)?;
         state.data_keys.insert(pseudonym, key.clone());
         Ok(Some(key))
     }

@@ -300,3 +300,44 @@ fn the_recent_key_is_spelled_like_the_tag() {
         assert_eq!(key, format!("7\0{}\0user-1", kind.tag()));
     }
 }
+
+/// Emptying a full cache must not lose what is still queued for the writer: a subject created moments ago keeps
+/// its data key (its fields are accepted) and its known values (the scanner still sees them). At 78 million demo
+/// events the key cache filled, emptied, and a new person's fields were refused.
+#[test]
+fn full_caches_are_emptied_only_once_queued_writes_are_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits { ids: 8, keys: 3 };
+    let vault = Vault::open_with(dir.path(), Key::random(), limits).unwrap();
+    for round in 0..200 {
+        let mut ticket = Ticket::default();
+        let email = format!("person{round}@example.com");
+        let subject = vault
+            .pseudonym(P, IdKind::Person, &email, &mut ticket)
+            .unwrap();
+        // Other new subjects, enough to fill both per-subject caches before the writer has caught up.
+        for other in 0..4 {
+            let value = format!("other{round}-{other}@example.com");
+            let p = vault
+                .pseudonym(P, IdKind::Person, &value, &mut ticket)
+                .unwrap();
+            vault.known_values(p).unwrap();
+        }
+        vault
+            .set_field(P, subject, "$email", &email, &mut ticket)
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        for other in 0..4 {
+            let value = format!("again{round}-{other}@example.com");
+            let p = vault
+                .pseudonym(P, IdKind::Person, &value, &mut ticket)
+                .unwrap();
+            vault.known_values(p).unwrap();
+        }
+        let known = vault.known_values(subject).unwrap();
+        assert!(
+            known.iter().any(|v| v == &email),
+            "round {round}: {known:?}"
+        );
+        vault.sync_blocking(ticket).unwrap();
+    }
+}
