@@ -27,8 +27,13 @@ fn python() -> PathBuf {
     python
 }
 
+/// The SMTP sink script of this checkout. `cargo test` names the crate's directory at run time; the path compiled
+/// in is only a fallback, since a shared target directory may hold a test binary built from another checkout.
 fn sink_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/python/smtp_sink.py")
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    crate_dir.join("../../tests/python/smtp_sink.py")
 }
 
 /// A running `smtp_sink.py`, killed on drop.
