@@ -386,7 +386,7 @@ impl Vault {
         let sealed = data_key.seal(value.as_bytes(), &id_aad(pseudonym));
         self.cache_insert(&mut state, lookup, pseudonym)?;
         remember(&mut state.recent, recent, pseudonym);
-        self.make_room(&mut state.data_keys)?;
+        self.make_room(&mut state.data_keys, self.inner.limits.keys)?;
         state.data_keys.insert(pseudonym, data_key);
         drop(state);
         ticket.join(self.inner.writer.push(Op::Subject {
@@ -456,15 +456,8 @@ impl Vault {
             .map(|n| self.field_lookup(project, class, &n));
         let sealed = key.seal(value.as_bytes(), &field_aad(subject.0, name));
         let known = self.known_values(subject)?;
-        if !known.iter().any(|v| v == value) {
-            let mut values = known.to_vec();
-            values.push(value.to_string());
-            self.inner
-                .state
-                .lock()
-                .known
-                .insert(subject.0, values.into());
-        }
+        // Queued before the known values are updated, so a cache emptied in between (after a barrier) still
+        // finds the value durable.
         ticket.join(self.inner.writer.push(Op::Field {
             pseudonym: subject.0,
             name: name.to_string(),
@@ -472,6 +465,12 @@ impl Vault {
             lookup,
         }));
         let mut state = self.inner.state.lock();
+        if !known.iter().any(|v| v == value) {
+            let mut values = known.to_vec();
+            values.push(value.to_string());
+            self.make_room(&mut state.known, self.inner.limits.keys)?;
+            state.known.insert(subject.0, values.into());
+        }
         // Forgetting a fingerprint only costs a rewrite of the same value: no need to wait for the writer.
         if state.written.len() >= self.inner.limits.ids {
             state.written.clear();
@@ -495,7 +494,7 @@ impl Vault {
             None => Arc::from(Vec::new()),
         };
         let mut state = self.inner.state.lock();
-        self.make_room(&mut state.known)?;
+        self.make_room(&mut state.known, self.inner.limits.keys)?;
         state.known.insert(subject.0, values.clone());
         Ok(values)
     }
@@ -670,19 +669,16 @@ impl Vault {
     /// Caches a mapping. A full cache is emptied, but only after every queued mapping is durable: a mapping that
     /// is in neither the cache nor SQLite would be given a second pseudonym.
     fn cache_insert(&self, state: &mut State, lookup: [u8; 32], pseudonym: i64) -> Result<()> {
-        if state.ids.len() >= self.inner.limits.ids {
-            self.sync_blocking(self.inner.writer.barrier())?;
-            state.ids.clear();
-        }
+        self.make_room(&mut state.ids, self.inner.limits.ids)?;
         state.ids.insert(lookup, pseudonym);
         Ok(())
     }
 
-    /// Empties a full per-subject cache (data keys, known values), but only after every queued write is
-    /// durable: a new subject's data key, or a value just stored, that is in neither the cache nor SQLite would
-    /// be missing (refusing the subject's fields, or letting the free-text scanner miss their values).
-    fn make_room<V>(&self, cache: &mut HashMap<i64, V>) -> Result<()> {
-        if cache.len() >= self.inner.limits.keys {
+    /// Empties a cache holding `limit` entries, but only after every queued write is durable: an entry in
+    /// neither the cache nor SQLite would be missing (a second pseudonym for a known value, a new subject's
+    /// fields refused, a just-stored value the free-text scanner no longer sees).
+    fn make_room<K, V>(&self, cache: &mut HashMap<K, V>, limit: usize) -> Result<()> {
+        if cache.len() >= limit {
             self.sync_blocking(self.inner.writer.barrier())?;
             cache.clear();
         }
@@ -705,7 +701,7 @@ impl Vault {
         };
         let key = self.unwrap_data_key(pseudonym, &wrapped)?;
         let mut state = self.inner.state.lock();
-        self.make_room(&mut state.data_keys)?;
+        self.make_room(&mut state.data_keys, self.inner.limits.keys)?;
         state.data_keys.insert(pseudonym, key.clone());
         Ok(Some(key))
     }

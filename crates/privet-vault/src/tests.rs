@@ -309,30 +309,25 @@ fn full_caches_are_emptied_only_once_queued_writes_are_durable() {
     let dir = tempfile::tempdir().unwrap();
     let limits = Limits { ids: 8, keys: 3 };
     let vault = Vault::open_with(dir.path(), Key::random(), limits).unwrap();
+    // New subjects, enough to fill both per-subject caches before the writer has caught up.
+    let crowd = |tag: &str, ticket: &mut Ticket| {
+        for other in 0..4 {
+            let value = format!("{tag}-{other}@example.com");
+            let p = vault.pseudonym(P, IdKind::Person, &value, ticket).unwrap();
+            vault.known_values(p).unwrap();
+        }
+    };
     for round in 0..200 {
         let mut ticket = Ticket::default();
         let email = format!("person{round}@example.com");
         let subject = vault
             .pseudonym(P, IdKind::Person, &email, &mut ticket)
             .unwrap();
-        // Other new subjects, enough to fill both per-subject caches before the writer has caught up.
-        for other in 0..4 {
-            let value = format!("other{round}-{other}@example.com");
-            let p = vault
-                .pseudonym(P, IdKind::Person, &value, &mut ticket)
-                .unwrap();
-            vault.known_values(p).unwrap();
-        }
+        crowd(&format!("other{round}"), &mut ticket);
         vault
             .set_field(P, subject, "$email", &email, &mut ticket)
             .unwrap_or_else(|e| panic!("round {round}: {e}"));
-        for other in 0..4 {
-            let value = format!("again{round}-{other}@example.com");
-            let p = vault
-                .pseudonym(P, IdKind::Person, &value, &mut ticket)
-                .unwrap();
-            vault.known_values(p).unwrap();
-        }
+        crowd(&format!("again{round}"), &mut ticket);
         let known = vault.known_values(subject).unwrap();
         assert!(
             known.iter().any(|v| v == &email),
