@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use comfy_table::{Cell, CellAlignment, Table, presets::ASCII_MARKDOWN};
 use privet_config::PrivacyConfig;
+use privet_ingest::Document;
 use privet_ingest::limits::Limits;
 use privet_ingest::mixpanel::events::{self, Mode};
 use privet_model::{EventRow, ProjectId, RawEvent};
@@ -163,8 +164,9 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<()> {
 }
 
 fn parse(line: &str, limits: &Limits) -> RawEvent {
-    let value: serde_json::Value = serde_json::from_str(line).expect("generated events are JSON");
-    let (mut good, bad) = events::decode(vec![value], Mode::Track, limits, 0);
+    let document = Document::new(line, "body");
+    let (mut good, bad) =
+        events::decode(&document, Mode::Track, limits, 0).expect("generated events are JSON");
     assert!(bad.is_empty(), "generated events are valid");
     good.pop().expect("one event").event
 }

@@ -1,7 +1,8 @@
 //! Loading the dataset into a data directory through the real ingestion path.
 //!
-//! The events take the route an `/import` request takes after its body is decoded: `mixpanel::records` (batch
-//! limits), `events::decode` in import mode (validation, time, `$insert_id`), then [`IngestService::events`]
+//! The events take the route an `/import` request takes after its body is decoded: a JSON document
+//! ([`Document`]), `events::decode` in import mode (batch limits, validation, time, `$insert_id`), then
+//! [`IngestService::events`]
 //! (project, privacy pipeline, vault, write-ahead log with group commit); people and organisation profiles go
 //! the `/engage` and `/groups` way. So identity merges, minimisation, the vault and durability happen exactly as
 //! for events sent over HTTP. The loader acts as an in-process `ingest` key of the chosen project; no key is
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 use privet_auth::{ApiKey, Role};
 use privet_ingest::mixpanel::{self, events, profiles};
 use privet_ingest::service::Endpoint;
-use privet_ingest::{Auth, IngestError, IngestResult, IngestService};
+use privet_ingest::{Auth, Document, IngestError, IngestResult, IngestService};
 use privet_model::ProjectId;
 use privet_pipeline::EventContext;
 use privet_server::App;
@@ -327,8 +328,8 @@ async fn ingest_batch(
     match batch {
         Batch::Events(records) => {
             let events = records.len() as u64;
-            let items = mixpanel::records(Value::Array(records), max_batch)?;
-            let (good, bad) = events::decode(items, events::Mode::Import, &limits, now);
+            let document = Document::from_value(&Value::Array(records));
+            let (good, bad) = events::decode(&document, events::Mode::Import, &limits, now)?;
             let result = ingest
                 .events(Endpoint::Import, auth, &EventContext::default(), good, bad)
                 .await?;

@@ -10,12 +10,21 @@
 //! * any of these gzip-compressed (`Content-Encoding: gzip`).
 //!
 //! Flags come from the query string or the form: `verbose`, `ip`, `strict`, `img`, `callback`.
+//!
+//! The payload comes out as a [`Document`]: its JSON text, not yet parsed. Event endpoints parse it once into
+//! records whose properties stay spans of that text (`mixpanel::events`); profile endpoints parse it into a
+//! `serde_json::Value` ([`Document::value`]). A document that is not valid JSON gets the same answer either way.
 
 use std::io::Read;
+use std::ops::Range;
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use privet_model::JsonText;
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::error::IngestError;
 
@@ -46,10 +55,97 @@ pub struct Params {
     pub project_id: Option<String>,
 }
 
+/// A request's JSON payload, not yet parsed: one JSON document, or NDJSON lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    text: JsonText,
+    /// Where the JSON came from, for error messages: `body` or `data`.
+    origin: &'static str,
+    /// NDJSON: each line's number (from 1) and span; `None` for one document.
+    lines: Option<Vec<(usize, Range<usize>)>>,
+}
+
+impl Document {
+    /// One JSON document (not checked yet).
+    pub fn new(text: impl Into<JsonText>, origin: &'static str) -> Document {
+        Document {
+            text: text.into(),
+            origin,
+            lines: None,
+        }
+    }
+
+    /// A document holding `value` (tests, and in-process senders such as the demo loader).
+    pub fn from_value(value: &Value) -> Document {
+        Document::new(value.to_string(), "data")
+    }
+
+    /// The whole text.
+    pub fn text(&self) -> &JsonText {
+        &self.text
+    }
+
+    /// The JSON texts to parse, each with what to call it in an error: the document, or each NDJSON line.
+    pub fn parts(&self) -> Vec<(&str, JsonError)> {
+        match &self.lines {
+            None => vec![(&self.text[..], JsonError::Whole(self.origin))],
+            Some(lines) => lines
+                .iter()
+                .map(|(n, span)| (&self.text[span.clone()], JsonError::Line(*n)))
+                .collect(),
+        }
+    }
+
+    /// Parses the payload into a value (an array for NDJSON).
+    pub fn value(&self) -> Result<Value, IngestError> {
+        let mut items = Vec::new();
+        for (text, part) in self.parts() {
+            let value: Value = serde_json::from_str(text).map_err(|e| part.error(&e))?;
+            if self.lines.is_none() {
+                return Ok(value);
+            }
+            items.push(value);
+        }
+        Ok(Value::Array(items))
+    }
+}
+
+/// What a JSON syntax error is reported against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonError {
+    /// The whole body, or the `data` field.
+    Whole(&'static str),
+    /// One NDJSON line.
+    Line(usize),
+}
+
+impl JsonError {
+    /// The error answer for a JSON syntax error (by position only: serde_json's messages can quote input).
+    pub fn error(self, e: &serde_json::Error) -> IngestError {
+        match self {
+            JsonError::Whole("body") => IngestError::bad_request(
+                "bad_json",
+                Some("body".to_string()),
+                format!("the body is not valid JSON: {}", describe_json_error(e)),
+            ),
+            JsonError::Whole(field) => IngestError::bad_request(
+                "bad_json",
+                Some(field.to_string()),
+                format!("`{field}` is not valid JSON: {}", describe_json_error(e)),
+            ),
+            JsonError::Line(n) => IngestError::bad_request(
+                "bad_json",
+                Some(format!("line {n}")),
+                format!("line {n} is not valid JSON: {}", describe_json_error(e)),
+            ),
+        }
+    }
+}
+
 /// A decoded request: the JSON payload and the flags.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Payload {
-    pub data: Value,
+    pub data: Document,
     pub params: Params,
     /// True when the payload came in a `data` field (form or query) rather than as a JSON body: `/import`
     /// answers the two differently, as Mixpanel does.
@@ -69,9 +165,9 @@ pub fn decode(request: &WireRequest<'_>, max_bytes: usize) -> Result<Payload, In
     let trimmed = trim_ascii(&body);
     if !trimmed.is_empty() {
         if looks_like_json(trimmed, request.content_type) {
-            let value = parse_json_body(trimmed)?;
+            let text = utf8(trimmed, JsonError::Whole("body"))?;
             return Ok(Payload {
-                data: unwrap_data_field(value, &mut params)?,
+                data: json_body(text, &mut params)?,
                 params,
                 form: false,
             });
@@ -110,10 +206,10 @@ pub fn query_params(query: Option<&str>) -> Params {
 }
 
 /// Decodes the `data` parameter: JSON, or base64-encoded JSON.
-pub fn decode_data(text: &str) -> Result<Value, IngestError> {
+pub fn decode_data(text: &str) -> Result<Document, IngestError> {
     let trimmed = text.trim();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        return parse_json(trimmed.as_bytes(), "data");
+        return Ok(Document::new(trimmed, "data"));
     }
     let bytes = lenient_base64(trimmed).ok_or_else(|| {
         IngestError::bad_request(
@@ -122,7 +218,19 @@ pub fn decode_data(text: &str) -> Result<Value, IngestError> {
             "`data` is neither JSON nor base64-encoded JSON",
         )
     })?;
-    parse_json(&bytes, "data")
+    Ok(Document::new(
+        utf8(&bytes, JsonError::Whole("data"))?,
+        "data",
+    ))
+}
+
+/// JSON text must be UTF-8.
+fn utf8(bytes: &[u8], part: JsonError) -> Result<&str, IngestError> {
+    std::str::from_utf8(bytes).map_err(|_| {
+        let e = serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+            .expect_err("serde_json refuses text that is not UTF-8");
+        part.error(&e)
+    })
 }
 
 /// Base64 as SDKs really send it: padding optional, URL-safe alphabet allowed, `+` possibly turned into a space.
@@ -193,82 +301,82 @@ fn looks_like_json(body: &[u8], content_type: Option<&str>) -> bool {
     json_type || body.starts_with(b"{") || body.starts_with(b"[")
 }
 
-/// A JSON body: one document, or NDJSON (one document per line).
-fn parse_json_body(body: &[u8]) -> Result<Value, IngestError> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(value) => Ok(value),
-        Err(whole) => {
-            // NDJSON: several objects separated by newlines.
-            if body.starts_with(b"{") && body.contains(&b'\n') {
-                let mut items = Vec::new();
-                for (line_no, line) in body.split(|b| *b == b'\n').enumerate() {
-                    let line = trim_ascii(line);
-                    if line.is_empty() {
-                        continue;
-                    }
-                    let item = serde_json::from_slice(line).map_err(|e| {
-                        IngestError::bad_request(
-                            "bad_json",
-                            Some(format!("line {}", line_no + 1)),
-                            format!(
-                                "line {} is not valid JSON: {}",
-                                line_no + 1,
-                                describe_json_error(&e)
-                            ),
-                        )
-                    })?;
-                    items.push(item);
+/// A JSON body: one document, NDJSON (one document per line), or `{"data": …}` with flags beside it.
+fn json_body(text: &str, params: &mut Params) -> Result<Document, IngestError> {
+    if !text.starts_with('{') {
+        return Ok(Document::new(text, "body"));
+    }
+    match serde_json::from_str::<Wrapper<'_>>(text) {
+        Ok(wrapper) => {
+            let Some(data) = wrapper
+                .data
+                .filter(|_| !(wrapper.event || wrapper.properties))
+            else {
+                return Ok(Document::new(text, "body"));
+            };
+            for (value, flag) in [
+                (&wrapper.verbose, &mut params.verbose),
+                (&wrapper.ip, &mut params.ip),
+                (&wrapper.strict, &mut params.strict),
+            ] {
+                if let Some(v) = value {
+                    *flag = matches!(v, Value::Bool(true))
+                        || v.as_i64() == Some(1)
+                        || v.as_str() == Some("1");
                 }
-                return Ok(Value::Array(items));
             }
-            Err(IngestError::bad_request(
-                "bad_json",
-                Some("body".to_string()),
-                format!(
-                    "the body is not valid JSON: {}",
-                    describe_json_error(&whole)
-                ),
-            ))
+            match serde_json::from_str::<Value>(data.get()) {
+                Ok(Value::String(inner)) => decode_data(&inner),
+                _ => Ok(Document::new(data.get(), "data")),
+            }
         }
+        // NDJSON: several objects separated by newlines.
+        Err(_) if text.contains('\n') => {
+            let mut lines = Vec::new();
+            let mut start = 0;
+            for (index, line) in text.split('\n').enumerate() {
+                let end = start + line.len();
+                let trimmed = line.trim_ascii();
+                if !trimmed.is_empty() {
+                    let offset = start + (trimmed.as_ptr() as usize - line.as_ptr() as usize);
+                    lines.push((index + 1, offset..offset + trimmed.len()));
+                }
+                start = end + 1;
+            }
+            Ok(Document {
+                text: Arc::from(text),
+                origin: "body",
+                lines: Some(lines),
+            })
+        }
+        Err(_) => Ok(Document::new(text, "body")),
     }
 }
 
-/// A JSON body may itself be `{"data": …}` (with flags beside it).
-fn unwrap_data_field(value: Value, params: &mut Params) -> Result<Value, IngestError> {
-    let Value::Object(mut map) = value else {
-        return Ok(value);
-    };
-    if map.contains_key("event") || map.contains_key("properties") || !map.contains_key("data") {
-        return Ok(Value::Object(map));
-    }
-    for (key, flag) in [
-        ("verbose", &mut params.verbose),
-        ("ip", &mut params.ip),
-        ("strict", &mut params.strict),
-    ] {
-        if let Some(v) = map.get(key) {
-            *flag =
-                matches!(v, Value::Bool(true)) || v.as_i64() == Some(1) || v.as_str() == Some("1");
-        }
-    }
-    match map.remove("data").expect("checked above") {
-        Value::String(text) => decode_data(&text),
-        other => Ok(other),
-    }
+/// The top level of an object body, to tell `{"data": …}` from an event (values left unparsed).
+#[derive(Deserialize)]
+struct Wrapper<'a> {
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+    #[serde(default, deserialize_with = "present")]
+    event: bool,
+    #[serde(default, deserialize_with = "present")]
+    properties: bool,
+    #[serde(default)]
+    verbose: Option<Value>,
+    #[serde(default)]
+    ip: Option<Value>,
+    #[serde(default)]
+    strict: Option<Value>,
 }
 
-fn parse_json(bytes: &[u8], field: &str) -> Result<Value, IngestError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        IngestError::bad_request(
-            "bad_json",
-            Some(field.to_string()),
-            format!("`{field}` is not valid JSON: {}", describe_json_error(&e)),
-        )
-    })
+/// True for a field that is present, whatever its value.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
 }
 
 /// Describes a JSON error by position only (serde_json's messages can quote input).
-fn describe_json_error(e: &serde_json::Error) -> String {
+pub fn describe_json_error(e: &serde_json::Error) -> String {
     let kind = match e.classify() {
         serde_json::error::Category::Eof => "it ends too early",
         serde_json::error::Category::Syntax => "syntax error",
@@ -355,7 +463,7 @@ mod tests {
     fn form_with_json_and_base64() {
         let expected: Value = serde_json::from_str(EVENT).unwrap();
         let plain = decode_body("application/x-www-form-urlencoded", &form(EVENT), None).unwrap();
-        assert_eq!(plain.data, expected);
+        assert_eq!(plain.data.value().unwrap(), expected);
         let b64 = STANDARD.encode(EVENT);
         let encoded = decode_body(
             "application/x-www-form-urlencoded",
@@ -363,7 +471,7 @@ mod tests {
             Some("verbose=1&ip=1&_=123"),
         )
         .unwrap();
-        assert_eq!(encoded.data, expected);
+        assert_eq!(encoded.data.value().unwrap(), expected);
         assert!(encoded.params.verbose && encoded.params.ip && !encoded.params.strict);
     }
 
@@ -372,11 +480,11 @@ mod tests {
         let expected: Value = serde_json::from_str(EVENT).unwrap();
         let b64 = STANDARD.encode(format!("{EVENT}  ")); // padding needed
         let unpadded = b64.trim_end_matches('=');
-        assert_eq!(decode_data(unpadded).unwrap(), expected);
+        assert_eq!(decode_data(unpadded).unwrap().value().unwrap(), expected);
         let spaced = b64.replace('+', " ");
-        assert_eq!(decode_data(&spaced).unwrap(), expected);
+        assert_eq!(decode_data(&spaced).unwrap().value().unwrap(), expected);
         let url_safe = b64.replace('+', "-").replace('/', "_");
-        assert_eq!(decode_data(&url_safe).unwrap(), expected);
+        assert_eq!(decode_data(&url_safe).unwrap().value().unwrap(), expected);
     }
 
     #[test]
@@ -385,19 +493,28 @@ mod tests {
         assert_eq!(
             decode_body("application/json", EVENT.as_bytes(), None)
                 .unwrap()
-                .data,
+                .data
+                .value()
+                .unwrap(),
             expected
         );
         // sendBeacon: a form body labelled text/plain.
         let beacon = decode_body("text/plain;charset=UTF-8", &form(EVENT), None).unwrap();
-        assert_eq!(beacon.data, expected);
+        assert_eq!(beacon.data.value().unwrap(), expected);
         // GET with data in the query string.
         let query = String::from_utf8(form(&STANDARD.encode(EVENT))).unwrap();
-        assert_eq!(decode_body("", b"", Some(&query)).unwrap().data, expected);
+        assert_eq!(
+            decode_body("", b"", Some(&query))
+                .unwrap()
+                .data
+                .value()
+                .unwrap(),
+            expected
+        );
         // {"data": …, "verbose": 1}
         let wrapped = json!({"data": STANDARD.encode(EVENT), "verbose": 1}).to_string();
         let payload = decode_body("application/json", wrapped.as_bytes(), None).unwrap();
-        assert_eq!(payload.data, expected);
+        assert_eq!(payload.data.value().unwrap(), expected);
         assert!(payload.params.verbose);
     }
 
@@ -417,7 +534,17 @@ mod tests {
             1 << 20,
         )
         .unwrap();
-        assert_eq!(payload.data.as_array().unwrap().len(), 2);
+        assert_eq!(payload.data.value().unwrap().as_array().unwrap().len(), 2);
+        let broken = decode_body(
+            "application/x-ndjson",
+            format!("{EVENT}\n{{oops\n").as_bytes(),
+            None,
+        )
+        .unwrap()
+        .data
+        .value()
+        .unwrap_err();
+        assert_eq!(broken.field.as_deref(), Some("line 2"));
     }
 
     #[test]
@@ -432,18 +559,21 @@ mod tests {
             (err.status, err.reason, err.field.as_deref()),
             (400, "bad_base64", Some("data"))
         );
-        let err = decode_body("application/json", b"{\"event\": ", None).unwrap_err();
+        // Syntax errors are found when the document is parsed, and answered the same way.
+        let parsed = |content_type: &str, body: &[u8]| {
+            decode_body(content_type, body, None).and_then(|p| p.data.value())
+        };
+        let err = parsed("application/json", b"{\"event\": ").unwrap_err();
         assert_eq!((err.status, err.reason), (400, "bad_json"));
         let err = decode_body("application/x-www-form-urlencoded", b"foo=bar", None).unwrap_err();
         assert_eq!(err.reason, "no_data");
         let err = decode_body("", b"", None).unwrap_err();
         assert_eq!(err.reason, "no_data");
         let secret = STANDARD.encode("{\"email\": \"alice@example.com\""); // broken JSON inside base64
-        let err =
-            decode_body("application/x-www-form-urlencoded", &form(&secret), None).unwrap_err();
+        let err = parsed("application/x-www-form-urlencoded", &form(&secret)).unwrap_err();
         assert!(!err.message.contains("alice"), "{}", err.message);
         let deep = "[".repeat(10_000);
-        let err = decode_body("application/json", deep.as_bytes(), None).unwrap_err();
+        let err = parsed("application/json", deep.as_bytes()).unwrap_err();
         assert_eq!(err.reason, "bad_json");
         let err = decode(
             &WireRequest {

@@ -19,6 +19,6 @@ pub mod mixpanel;
 pub mod native;
 pub mod service;
 
-pub use body::{Params, Payload, WireRequest};
+pub use body::{Document, Params, Payload, WireRequest};
 pub use error::{IngestError, RecordError};
 pub use service::{Auth, IngestResult, IngestService};

@@ -4,6 +4,7 @@
 //! error naming the field rather than a crash.
 
 use privet_config::IngestConfig;
+use privet_model::{JsonKind, RawJson, RawProperties};
 use serde_json::{Map, Value};
 
 /// Longest event name and property name, as in Mixpanel.
@@ -45,17 +46,32 @@ impl Limits {
         prefix: &str,
         props: &Map<String, Value>,
     ) -> Result<(), Violation> {
-        if props.len() > self.max_properties {
+        let entries = props.iter().map(|(k, v)| (k.as_str(), Entry::Parsed(v)));
+        self.check_entries(prefix, props.len(), entries)
+    }
+
+    /// Checks an event's raw properties (nested values are parsed only to be checked).
+    pub fn check_raw(&self, prefix: &str, props: &RawProperties) -> Result<(), Violation> {
+        let entries = props.iter().map(|(k, v)| (k, Entry::Raw(v)));
+        self.check_entries(prefix, props.len(), entries)
+    }
+
+    fn check_entries<'a>(
+        &self,
+        prefix: &str,
+        len: usize,
+        entries: impl Iterator<Item = (&'a str, Entry<'a>)>,
+    ) -> Result<(), Violation> {
+        if len > self.max_properties {
             return Err((
                 prefix.to_string(),
                 format!(
-                    "has {} properties; at most {} are allowed",
-                    props.len(),
+                    "has {len} properties; at most {} are allowed",
                     self.max_properties
                 ),
             ));
         }
-        for (key, value) in props {
+        for (key, value) in entries {
             // The path is only spelled out for an error: the happy path allocates nothing.
             let path = || format!("{prefix}.{}", printable_key(key));
             if key.len() > MAX_NAME_BYTES {
@@ -64,7 +80,27 @@ impl Limits {
                     format!("property names may be at most {MAX_NAME_BYTES} bytes"),
                 ));
             }
-            self.check_value(&path, value, 1)?;
+            match value {
+                Entry::Parsed(value) => self.check_value(&path, value, 1)?,
+                Entry::Raw(raw) => match raw.kind() {
+                    // The quoted text is at least as long as the string: only long ones are decoded.
+                    JsonKind::String if raw.text().len() > self.max_string_bytes + 2 => {
+                        let text = Value::String(raw.as_str().unwrap_or_default().into_owned());
+                        self.check_value(&path, &text, 1)?;
+                    }
+                    JsonKind::Array | JsonKind::Object => {
+                        // Nesting beyond the parser's own limit (128 levels) cannot be parsed at all.
+                        let value: Value = serde_json::from_str(raw.text()).map_err(|_| {
+                            (
+                                path(),
+                                format!("is nested deeper than {} levels", self.max_depth),
+                            )
+                        })?;
+                        self.check_value(&path, &value, 1)?;
+                    }
+                    _ => {}
+                },
+            }
         }
         Ok(())
     }
@@ -125,6 +161,12 @@ impl Limits {
     }
 }
 
+/// A property value to check, parsed or raw.
+enum Entry<'a> {
+    Parsed(&'a Value),
+    Raw(RawJson<'a>),
+}
+
 /// Property names are echoed in error messages, so only short, plain ones are shown as they are.
 pub fn printable_key(key: &str) -> String {
     let plain = key.len() <= 64
@@ -175,6 +217,42 @@ mod tests {
             check(json!({"o": {"p": "much too long"}})).unwrap_err().0,
             "properties.o.p"
         );
+    }
+
+    #[test]
+    fn raw_values_are_checked_like_parsed_ones() {
+        let check_raw = |text: &str| {
+            let props = RawProperties::from_map(
+                serde_json::from_str::<Value>(text)
+                    .unwrap()
+                    .as_object()
+                    .unwrap(),
+            );
+            limits().check_raw("properties", &props)
+        };
+        assert!(check_raw(r#"{"a": "short", "b": [1, 2]}"#).is_ok());
+        assert_eq!(
+            check_raw(r#"{"a": "much too long"}"#).unwrap_err().0,
+            "properties.a"
+        );
+        assert_eq!(
+            check_raw(r#"{"a": [[1]]}"#).unwrap_err().0,
+            "properties.a[0]"
+        );
+        // Deeper than any parser goes: refused, never taken as null.
+        let mut text = String::from("[1]");
+        for _ in 0..200 {
+            text = format!("[{text}]");
+        }
+        let deep: RawProperties = {
+            let doc: privet_model::JsonText = std::sync::Arc::from(format!(r#"{{"d":{text}}}"#));
+            let mut props = RawProperties::new(doc.clone());
+            props.push("d", &doc[5..doc.len() - 1]);
+            props
+        };
+        let (field, message) = limits().check_raw("properties", &deep).unwrap_err();
+        assert_eq!(field, "properties.d");
+        assert!(message.contains("nested deeper"), "{message}");
     }
 
     #[test]

@@ -9,13 +9,12 @@
 //! at the top level or as their Mixpanel property names inside `properties`; the record is then decoded exactly
 //! like a Mixpanel event.
 
-use serde_json::{Map, Value};
-
-use crate::error::RecordError;
+use crate::body::Document;
+use crate::error::{IngestError, RecordError};
 use crate::limits::Limits;
-use crate::mixpanel::events::{self, Mode, TokenedEvent};
+use crate::mixpanel::events::{self, Mode, TokenedEvent, TopLevel};
 
-const TOP_LEVEL: &[(&str, &str)] = &[
+const TOP_LEVEL: TopLevel = &[
     ("time", "time"),
     ("distinct_id", "distinct_id"),
     ("device_id", "$device_id"),
@@ -26,35 +25,11 @@ const TOP_LEVEL: &[(&str, &str)] = &[
 
 /// Decodes native records.
 pub fn decode(
-    items: Vec<Value>,
+    document: &Document,
     limits: &Limits,
     now_us: i64,
-) -> (Vec<TokenedEvent>, Vec<RecordError>) {
-    let items = items
-        .into_iter()
-        .map(|item| match item {
-            Value::Object(mut object) => {
-                let mut properties = match object.remove("properties") {
-                    Some(Value::Object(p)) => p,
-                    None | Some(Value::Null) => Map::new(),
-                    Some(other) => {
-                        // Leave it for the event decoder to report.
-                        object.insert("properties".into(), other);
-                        return Value::Object(object);
-                    }
-                };
-                for (top, property) in TOP_LEVEL {
-                    if let Some(value) = object.remove(*top) {
-                        properties.entry(property.to_string()).or_insert(value);
-                    }
-                }
-                object.insert("properties".into(), Value::Object(properties));
-                Value::Object(object)
-            }
-            other => other,
-        })
-        .collect();
-    events::decode(items, Mode::Track, limits, now_us)
+) -> Result<(Vec<TokenedEvent>, Vec<RecordError>), IngestError> {
+    events::decode_with(document, Mode::Track, TOP_LEVEL, limits, now_us)
 }
 
 #[cfg(test)]
@@ -66,17 +41,22 @@ mod tests {
     #[test]
     fn top_level_fields_become_properties() {
         let (good, bad) = decode(
-            vec![
-                json!({"event": "A", "time": "2023-11-14T22:13:20Z", "distinct_id": "u", "insert_id": "i1", "properties": {"x": 1}}),
-            ],
+            &Document::from_value(&json!([
+                {"event": "A", "time": "2023-11-14T22:13:20Z", "distinct_id": "u", "insert_id": "i1", "properties": {"x": 1, "distinct_id": "kept"}},
+            ])),
             &Limits::default(),
             0,
-        );
+        )
+        .unwrap();
         assert!(bad.is_empty());
         let e = &good[0].event;
         assert_eq!(e.time_us, 1_700_000_000_000_000);
         assert_eq!(e.insert_id.as_deref(), Some("i1"));
-        assert_eq!(e.properties["distinct_id"], "u");
-        assert_eq!(e.properties["x"], 1);
+        let props = e.properties.to_map();
+        assert_eq!(
+            props["distinct_id"], "kept",
+            "properties win over top-level fields"
+        );
+        assert_eq!(props["x"], 1);
     }
 }

@@ -2,9 +2,10 @@
 //! pipeline) and row (after the store resolved the person; what the write-ahead log and segments hold).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::identity::{EventIdentity, IdentityOp};
+use crate::json::RawProperties;
 
 /// An event as decoded from the wire, before any minimisation. Lives only in memory.
 ///
@@ -18,8 +19,26 @@ pub struct RawEvent {
     pub time_us: i64,
     /// `$insert_id`, the client's deduplication key.
     pub insert_id: Option<String>,
-    /// All other properties, untouched.
-    pub properties: Map<String, Value>,
+    /// All other properties, untouched: spans of the request's JSON text.
+    pub properties: RawProperties,
+}
+
+impl RawEvent {
+    /// An event from a parsed properties object (tests and the slow paths; ingestion parses spans directly).
+    pub fn from_json(
+        name: &str,
+        time_us: i64,
+        insert_id: Option<&str>,
+        properties: &Value,
+    ) -> Self {
+        let empty = serde_json::Map::new();
+        RawEvent {
+            name: name.to_string(),
+            time_us,
+            insert_id: insert_id.map(str::to_string),
+            properties: RawProperties::from_map(properties.as_object().unwrap_or(&empty)),
+        }
+    }
 }
 
 /// The coarse, non-identifying dimensions every event is analysed by. Each becomes its own column.

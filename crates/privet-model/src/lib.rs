@@ -14,6 +14,7 @@ pub mod category;
 pub mod event;
 pub mod identity;
 pub mod ids;
+pub mod json;
 pub mod profile;
 pub mod project;
 pub mod time;
@@ -21,6 +22,7 @@ pub mod time;
 pub use category::DataCategory;
 pub use event::{Dimensions, EventRow, MinimalEvent, RawEvent};
 pub use identity::{EventIdentity, IdentityOp, Pseudonym};
+pub use json::{JsonKind, JsonText, RawJson, RawProperties};
 pub use profile::{
     ProfileOp, ProfileOpKind, ProfileTarget, ProfileUpdate, RawProfileTarget, RawProfileUpdate,
 };

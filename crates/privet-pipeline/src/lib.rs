@@ -8,10 +8,11 @@
 //!                           actions)
 //! ```
 //!
-//! Each transform lives in its own module under [`transforms`] with its tests beside it. A transform takes the
-//! properties it understands out of the event's property map and either turns them into a coarse column
-//! ([`privet_model::Dimensions`]), a pseudonym, a vaulted field, or nothing. Whatever is left is scanned for
-//! personal data and serialised as the `properties` JSON column. Real identities go only to the identity vault
+//! Each transform lives in its own module under [`transforms`] with its tests beside it. An event's properties
+//! are sorted once, by name, into the fields each transform consumes and the rest ([`transforms::Working`]); a
+//! transform turns its fields into a coarse column ([`privet_model::Dimensions`]), a pseudonym, a vaulted field,
+//! or nothing. Whatever is left is scanned for personal data and written as the `properties` JSON column; values
+//! nobody touched are copied from the request's text as they are. Real identities go only to the identity vault
 //! ([`vault::IdentityVault`]). Nothing in this crate logs or returns a raw value.
 
 pub mod transforms;
@@ -24,17 +25,17 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 use privet_config::{PolicyConfig, PrivacyConfig};
 use privet_model::{
-    MinimalEvent, ProfileOp, ProfileTarget, ProfileUpdate, ProjectId, Pseudonym, RawEvent,
-    RawProfileTarget, RawProfileUpdate,
+    JsonKind, MinimalEvent, ProfileOp, ProfileTarget, ProfileUpdate, ProjectId, Pseudonym,
+    RawEvent, RawProfileTarget, RawProfileUpdate,
 };
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::registry::Registry;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use transforms::Working;
 use transforms::client::UserAgents;
 use transforms::location::{Geo, GeoDb};
 use transforms::scan::{KnownValues, Scanner};
+use transforms::{Prop, Roles, Sorted, Val, Working};
 pub use vault::{IdKind, IdentityVault, MemoryVault, VaultSession};
 
 /// Facts about the request an event arrived in.
@@ -142,6 +143,7 @@ impl Step {
 /// A project's compiled policy.
 struct Policy {
     config: PolicyConfig,
+    roles: Roles,
     scanner: Scanner,
 }
 
@@ -230,19 +232,32 @@ impl Pipeline {
         vault: &dyn IdentityVault,
         probe: &mut dyn FnMut(Step),
     ) -> Option<MinimalEvent> {
-        if raw.properties.get("$ignore").is_some_and(truthy) {
-            return None;
-        }
         let policy = self.compiled(project);
         let cfg = &policy.config;
-        let mut w = Working::new(raw);
+        let mut raw = raw;
+        let properties = std::mem::take(&mut raw.properties);
+        let mut w = Working::new(raw, &properties, &policy.roles);
+        if w.ignored() {
+            return None;
+        }
         transforms::identity::apply(&mut w, project, cfg, vault);
         probe(Step::Identity);
         let subject = w.person();
-        let applied = transforms::policy::apply(&mut w.props, project, subject, cfg, vault);
+        let applied = transforms::policy::apply(
+            std::mem::take(&mut w.sorted.policy),
+            project,
+            subject,
+            vault,
+        );
         w.settled = applied.settled;
         probe(Step::Policy);
-        let personal = transforms::personal::apply(&mut w.props, project, subject, cfg, vault);
+        let personal = transforms::personal::apply(
+            std::mem::take(&mut w.sorted.personal),
+            project,
+            subject,
+            cfg,
+            vault,
+        );
         self.count_vaulted(cfg, subject, applied.vaulted.len() + personal.len());
         probe(Step::Personal);
         let location = transforms::location::apply(&mut w, ctx, self.geo.as_deref(), cfg, vault);
@@ -260,10 +275,10 @@ impl Pipeline {
         transforms::web::apply(&mut w, cfg);
         probe(Step::Web);
         let mut subjects: Vec<Pseudonym> = subject.into_iter().collect();
-        subjects.extend(group_pseudonyms(&w.props, cfg));
+        subjects.extend(&w.groups);
         let known = self.known(&subjects, personal.iter().chain(&applied.vaulted), vault);
         let scanner = &policy.scanner;
-        let mut redacted = scan_map(&mut w.props, scanner, &known);
+        let mut redacted = scan_props(&mut w.sorted.other, scanner, &known);
         for column in [
             &mut w.dims.utm_source,
             &mut w.dims.utm_medium,
@@ -320,32 +335,54 @@ impl Pipeline {
             .ops
             .into_iter()
             .map(|(kind, arg)| {
-                let arg = match arg {
-                    Value::Object(mut props) => {
-                        transforms::location::strip_profile(&mut props);
-                        let applied =
-                            transforms::policy::apply(&mut props, project, subject, cfg, vault);
-                        let personal =
-                            transforms::personal::apply(&mut props, project, subject, cfg, vault);
+                let payload = match arg {
+                    Value::Object(props) => {
+                        let mut sorted = Sorted::profile(&policy.roles, props);
+                        let applied = transforms::policy::apply(
+                            std::mem::take(&mut sorted.policy),
+                            project,
+                            subject,
+                            vault,
+                        );
+                        let personal = transforms::personal::apply(
+                            std::mem::take(&mut sorted.personal),
+                            project,
+                            subject,
+                            cfg,
+                            vault,
+                        );
                         self.count_vaulted(cfg, subject, applied.vaulted.len() + personal.len());
-                        transforms::identity::pseudonymize_properties(
-                            &mut props, project, cfg, vault,
+                        let groups = transforms::identity::pseudonymize_properties(
+                            &mut sorted,
+                            project,
+                            cfg,
+                            vault,
+                        );
+                        // Identifiers the policy also names get its action too.
+                        let then = transforms::policy::apply(
+                            std::mem::take(&mut sorted.policy),
+                            project,
+                            subject,
+                            vault,
                         );
                         let mut subjects: Vec<Pseudonym> = subject.into_iter().collect();
-                        subjects.extend(group_pseudonyms(&props, cfg));
-                        let known =
-                            self.known(&subjects, personal.iter().chain(&applied.vaulted), vault);
-                        let redacted = scan_map(&mut props, &policy.scanner, &known);
+                        subjects.extend(groups);
+                        let known = self.known(
+                            &subjects,
+                            personal.iter().chain(&applied.vaulted).chain(&then.vaulted),
+                            vault,
+                        );
+                        let redacted = scan_props(&mut sorted.other, &policy.scanner, &known);
                         self.stats.spans_redacted.inc_by(redacted as u64);
-                        props.extend(applied.settled);
-                        Value::Object(props)
+                        let mut settled = applied.settled;
+                        settled.extend(then.settled);
+                        let mut out = String::new();
+                        transforms::write_object(&mut out, &sorted.other, &settled);
+                        out
                     }
-                    other => other,
+                    other => other.to_string(),
                 };
-                ProfileOp {
-                    kind,
-                    payload: arg.to_string(),
-                }
+                ProfileOp { kind, payload }
             })
             .collect();
         Ok(ProfileUpdate {
@@ -419,48 +456,45 @@ fn compile(config: &PolicyConfig) -> Result<Policy, PipelineError> {
     })?;
     Ok(Policy {
         config: config.clone(),
+        roles: Roles::new(config),
         scanner,
     })
 }
 
-/// The organisation pseudonyms an event or profile names (group keys hold pseudonyms by now).
-fn group_pseudonyms<'a>(
-    props: &'a Map<String, Value>,
-    cfg: &'a PolicyConfig,
-) -> impl Iterator<Item = Pseudonym> + 'a {
-    cfg.group_keys
-        .iter()
-        .filter_map(|k| props.get(k))
-        .flat_map(|v| match v {
-            Value::Array(items) => items.iter().filter_map(Value::as_i64).collect::<Vec<_>>(),
-            other => other.as_i64().into_iter().collect(),
-        })
-        .map(Pseudonym)
-}
-
-/// Scans every string (and every key) in a property map, recursively; returns the number of spans replaced.
-fn scan_map(
-    props: &mut Map<String, Value>,
-    scanner: &Scanner,
-    known: &[Arc<KnownValues>],
-) -> usize {
+/// Scans every remaining property (its name and its text, nested values too); returns the number of spans
+/// replaced. Values without findings stay as they were sent.
+fn scan_props(props: &mut [Prop<'_>], scanner: &Scanner, known: &[Arc<KnownValues>]) -> usize {
     let mut count = 0;
-    let renamed: Vec<(String, String)> = props
-        .keys()
-        .filter_map(|k| {
-            scanner
-                .redact(k, known)
-                .map(|(clean, _)| (k.clone(), clean))
-        })
-        .collect();
-    for (old, new) in renamed {
-        if let Some(v) = props.remove(&old) {
-            props.insert(new, v);
+    for prop in props {
+        if let Some((clean, _)) = scanner.redact(&prop.name, known) {
+            prop.name = clean.into();
             count += 1;
         }
-    }
-    for value in props.values_mut() {
-        count += scan_value(value, scanner, known);
+        count += match &mut prop.value {
+            Val::Json(value) => scan_value(value, scanner, known),
+            Val::Raw(raw) => {
+                let raw = *raw;
+                match raw.kind() {
+                    JsonKind::String => {
+                        let text = raw.as_str().unwrap_or_default();
+                        match scanner.redact(&text, known) {
+                            Some((clean, findings)) => {
+                                prop.value = Val::Json(Value::String(clean));
+                                findings.len()
+                            }
+                            None => 0,
+                        }
+                    }
+                    JsonKind::Array | JsonKind::Object => {
+                        let mut value = raw.to_value();
+                        let n = scan_value(&mut value, scanner, known);
+                        prop.value = Val::Json(value);
+                        n
+                    }
+                    _ => 0,
+                }
+            }
+        };
     }
     count
 }
@@ -478,18 +512,28 @@ fn scan_value(value: &mut Value, scanner: &Scanner, known: &[Arc<KnownValues>]) 
             .iter_mut()
             .map(|v| scan_value(v, scanner, known))
             .sum(),
-        Value::Object(map) => scan_map(map, scanner, known),
+        Value::Object(map) => {
+            let mut count = 0;
+            let renamed: Vec<(String, String)> = map
+                .keys()
+                .filter_map(|k| {
+                    scanner
+                        .redact(k, known)
+                        .map(|(clean, _)| (k.clone(), clean))
+                })
+                .collect();
+            for (old, new) in renamed {
+                if let Some(v) = map.remove(&old) {
+                    map.insert(new, v);
+                    count += 1;
+                }
+            }
+            for value in map.values_mut() {
+                count += scan_value(value, scanner, known);
+            }
+            count
+        }
         _ => 0,
-    }
-}
-
-/// Mixpanel's notion of "true" for flags such as `$ignore`.
-fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Bool(b) => *b,
-        Value::String(s) => s.eq_ignore_ascii_case("true") || s == "1",
-        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
-        _ => false,
     }
 }
 

@@ -51,12 +51,7 @@ fn with_policy(policy: PolicyConfig) -> Fixture {
 }
 
 fn raw(name: &str, props: Value) -> RawEvent {
-    RawEvent {
-        name: name.into(),
-        time_us: 1,
-        insert_id: Some("abc".into()),
-        properties: props.as_object().unwrap().clone(),
-    }
+    RawEvent::from_json(name, 1, Some("abc"), &props)
 }
 
 const PLANTED: &[&str] = &[
@@ -306,4 +301,39 @@ fn organisation_names_are_vaulted_and_found_in_other_fields() {
         update.ops[0].payload,
         r#"{"domain":"[personal].com","tier":"enterprise"}"#
     );
+}
+
+#[test]
+fn untouched_values_are_copied_verbatim_and_nested_ones_scanned() {
+    // Properties as the ingestion layer hands them over: spans of the request's text.
+    let text: privet_model::JsonText = std::sync::Arc::from(
+        r#"{"distinct_id":"u1","plan":"pro","n":1.50,"esc":"caf\u00e9","list":[1, 2],"nested":{"who":"alice@example.com"},"$os":"Linux"}"#,
+    );
+    let pairs: std::collections::BTreeMap<&str, &serde_json::value::RawValue> =
+        serde_json::from_str(&text).unwrap();
+    let mut properties = privet_model::RawProperties::new(text.clone());
+    for (name, value) in &pairs {
+        properties.push(name, value.get());
+    }
+    let event = pipeline()
+        .event(RawEvent {
+            name: "e".into(),
+            time_us: 1,
+            insert_id: None,
+            properties,
+        })
+        .unwrap();
+    assert_clean(&event);
+    assert_eq!(event.dims.os.as_deref(), Some("Linux"));
+    for verbatim in [r#""n":1.50"#, r#""esc":"caf\u00e9""#, r#""plan":"pro""#] {
+        assert!(
+            event.properties.contains(verbatim),
+            "{verbatim} in {}",
+            event.properties
+        );
+    }
+    let props: Value = serde_json::from_str(&event.properties).unwrap();
+    assert_eq!(props["nested"], json!({"who": "[email]"}));
+    assert_eq!(props["list"], json!([1, 2]));
+    assert!(props.get("distinct_id").is_none() && props.get("$os").is_none());
 }

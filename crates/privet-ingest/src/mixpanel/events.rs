@@ -1,10 +1,17 @@
 //! Event records: `{"event": "…", "properties": {"token": …, "distinct_id": …, "time": …, "$insert_id": …}}`.
+//!
+//! Records are parsed once, borrowing from the document's text (`super::parse`): an event's properties become
+//! spans of that text ([`RawProperties`]), not a tree of values.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
-use crate::error::{RecordError, is_plain_insert_id};
+use privet_model::{JsonKind, RawEvent, RawJson, RawProperties};
+use serde_json::value::RawValue;
+
+use super::parse::{self, Item, Properties};
+use crate::body::Document;
+use crate::error::{IngestError, RecordError, is_plain_insert_id};
 use crate::limits::{Limits, MAX_NAME_BYTES};
-use privet_model::RawEvent;
 
 /// How strictly to validate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,167 +40,245 @@ pub struct TokenedEvent {
     pub event: RawEvent,
 }
 
-/// Decodes event records. `now_us` is the time given to events without one (in `/track` mode).
+/// Top-level fields that stand for a property (`("device_id", "$device_id")`: the native format's spelling).
+pub type TopLevel = &'static [(&'static str, &'static str)];
+
+/// Decodes the event records of a document (at most `limits.max_batch`). `now_us` is the time given to events
+/// without one (in `/track` mode). A document that cannot be read at all is an error; a bad record is reported
+/// on its own and the good ones are kept.
 pub fn decode(
-    items: Vec<Value>,
+    document: &Document,
     mode: Mode,
     limits: &Limits,
     now_us: i64,
-) -> (Vec<TokenedEvent>, Vec<RecordError>) {
+) -> Result<(Vec<TokenedEvent>, Vec<RecordError>), IngestError> {
+    decode_with(document, mode, &[], limits, now_us)
+}
+
+/// [`decode`], with top-level fields taken as properties when the properties do not name them.
+pub fn decode_with(
+    document: &Document,
+    mode: Mode,
+    top_level: TopLevel,
+    limits: &Limits,
+    now_us: i64,
+) -> Result<(Vec<TokenedEvent>, Vec<RecordError>), IngestError> {
+    let items = parse::records(document, limits.max_batch)?;
     let mut good = Vec::with_capacity(items.len());
     let mut bad = Vec::new();
+    let decoder = Decoder {
+        document,
+        mode,
+        top_level,
+        limits,
+        now_us,
+    };
     for (index, item) in items.into_iter().enumerate() {
-        match decode_one(index, item, mode, limits, now_us) {
+        match decoder.one(index, item) {
             Ok(event) => good.push(event),
             Err(error) => bad.push(error),
         }
     }
-    (good, bad)
+    Ok((good, bad))
 }
 
-fn decode_one(
-    index: usize,
-    item: Value,
+struct Decoder<'a> {
+    document: &'a Document,
     mode: Mode,
-    limits: &Limits,
+    top_level: TopLevel,
+    limits: &'a Limits,
     now_us: i64,
-) -> Result<TokenedEvent, RecordError> {
-    let err = |field: &str, reason: &'static str, message: &str| {
-        RecordError::new(index, field, reason, message)
-    };
-    let Value::Object(mut object) = item else {
-        return Err(err(
-            "event",
-            "bad_record",
-            "each record must be a JSON object",
-        ));
-    };
-    let mut properties = match object.remove("properties") {
-        Some(Value::Object(map)) => map,
-        None | Some(Value::Null) => Map::new(),
-        Some(_) => {
+}
+
+/// The properties that steer ingestion, taken out of the property list.
+#[derive(Default)]
+struct Control<'a> {
+    insert_id: Option<RawJson<'a>>,
+    time: Option<RawJson<'a>>,
+    token: Option<RawJson<'a>>,
+    distinct_id: Option<RawJson<'a>>,
+}
+
+impl Decoder<'_> {
+    fn one(&self, index: usize, item: Item<'_>) -> Result<TokenedEvent, RecordError> {
+        let mode = self.mode;
+        let err = |field: &str, reason: &'static str, message: &str| {
+            RecordError::new(index, field, reason, message)
+        };
+        let Item::Record(record) = item else {
             return Err(err(
-                "properties",
-                "bad_properties",
-                "`properties` must be an object",
-            ));
-        }
-    };
-    let insert_id = match properties.get("$insert_id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(_) => {
-            return Err(err(
-                "properties.$insert_id",
-                "bad_insert_id",
-                "`$insert_id` must be a string",
-            ));
-        }
-    };
-    let with_id = |e: RecordError| e.with_insert_id(insert_id.as_deref());
-    let name = match object.remove("event") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s,
-        Some(Value::String(_)) | None | Some(Value::Null) => {
-            return Err(with_id(err(
                 "event",
-                "missing_event",
-                "the event name is missing or empty",
-            )));
+                "bad_record",
+                "each record must be a JSON object",
+            ));
+        };
+        let mut pairs = match record.properties {
+            Properties::Missing | Properties::Null => Vec::new(),
+            Properties::Object(pairs) => pairs,
+            Properties::Other => {
+                return Err(err(
+                    "properties",
+                    "bad_properties",
+                    "`properties` must be an object",
+                ));
+            }
+        };
+        for (top, property) in self.top_level {
+            let given = record.top.iter().rev().find(|(k, _)| k == top);
+            if let Some((_, value)) = given
+                && !pairs.iter().any(|(k, _)| k == property)
+            {
+                pairs.push((Cow::Borrowed(*property), *value));
+            }
         }
-        Some(_) => {
+        let mut control = Control::default();
+        let mut properties = RawProperties::new(self.document.text().clone());
+        for (name, value) in &pairs {
+            let value: &RawValue = value;
+            let raw = RawJson::new(value.get());
+            match &**name {
+                "$insert_id" => control.insert_id = Some(raw),
+                "time" => control.time = Some(raw),
+                "token" => control.token = Some(raw),
+                other => {
+                    if other == "distinct_id" {
+                        control.distinct_id = Some(raw);
+                    }
+                    properties.push(name, value.get());
+                }
+            }
+        }
+        let insert_id = match control.insert_id.map(|r| (r.kind(), r)) {
+            None | Some((JsonKind::Null, _)) => None,
+            Some((JsonKind::String, r)) => r.as_str().map(Cow::into_owned),
+            Some((JsonKind::Number, r)) => r.text_value().map(Cow::into_owned),
+            Some(_) => {
+                return Err(err(
+                    "properties.$insert_id",
+                    "bad_insert_id",
+                    "`$insert_id` must be a string",
+                ));
+            }
+        };
+        let with_id = |e: RecordError| e.with_insert_id(insert_id.as_deref());
+        let name = match record.event.map(|e| RawJson::new(e.get())) {
+            Some(e) if e.kind() == JsonKind::String => match e.as_str() {
+                Some(s) if !s.trim().is_empty() => s.into_owned(),
+                _ => {
+                    return Err(with_id(err(
+                        "event",
+                        "missing_event",
+                        "the event name is missing or empty",
+                    )));
+                }
+            },
+            None => {
+                return Err(with_id(err(
+                    "event",
+                    "missing_event",
+                    "the event name is missing or empty",
+                )));
+            }
+            Some(e) if e.kind() == JsonKind::Null => {
+                return Err(with_id(err(
+                    "event",
+                    "missing_event",
+                    "the event name is missing or empty",
+                )));
+            }
+            Some(_) => {
+                return Err(with_id(err(
+                    "event",
+                    "bad_event",
+                    "the event name must be a string",
+                )));
+            }
+        };
+        if name.len() > MAX_NAME_BYTES {
             return Err(with_id(err(
                 "event",
                 "bad_event",
-                "the event name must be a string",
+                &format!(
+                    "the event name is {} bytes long; at most {MAX_NAME_BYTES} are allowed",
+                    name.len()
+                ),
             )));
         }
-    };
-    if name.len() > MAX_NAME_BYTES {
-        return Err(with_id(err(
-            "event",
-            "bad_event",
-            &format!(
-                "the event name is {} bytes long; at most {MAX_NAME_BYTES} are allowed",
-                name.len()
-            ),
-        )));
-    }
-    if let Some(id) = &insert_id {
-        let limit = if mode.strict() { 36 } else { 255 };
-        let valid = if mode.strict() {
-            is_plain_insert_id(id, limit)
-        } else {
-            !id.is_empty() && id.len() <= limit
-        };
-        if !valid {
-            return Err(with_id(err(
-                "properties.$insert_id",
-                "bad_insert_id",
-                &format!("`$insert_id` must be 1 to {limit} letters, digits or `-`"),
-            )));
-        }
-    } else if mode == Mode::ImportStrict {
-        return Err(err(
-            "properties.$insert_id",
-            "missing_insert_id",
-            "`$insert_id` is required with strict=1",
-        ));
-    }
-    let time_us = match properties.get("time") {
-        None | Some(Value::Null) => {
-            // Identity-management events (`$merge`, `$identify`, `$create_alias`) carry no time of their own:
-            // the SDKs send `$merge` to /import without one.
-            if matches!(mode, Mode::Import | Mode::ImportStrict) && !is_identity_event(&name) {
+        if let Some(id) = &insert_id {
+            let limit = if mode.strict() { 36 } else { 255 };
+            let valid = if mode.strict() {
+                is_plain_insert_id(id, limit)
+            } else {
+                !id.is_empty() && id.len() <= limit
+            };
+            if !valid {
                 return Err(with_id(err(
-                    "properties.time",
-                    "missing_time",
-                    "`time` is required for /import (seconds or milliseconds since 1970)",
+                    "properties.$insert_id",
+                    "bad_insert_id",
+                    &format!("`$insert_id` must be 1 to {limit} letters, digits or `-`"),
                 )));
             }
-            now_us
+        } else if mode == Mode::ImportStrict {
+            return Err(err(
+                "properties.$insert_id",
+                "missing_insert_id",
+                "`$insert_id` is required with strict=1",
+            ));
         }
-        Some(value) => privet_model::time::time_from_json(value)
-            .map_err(|e| with_id(err("properties.time", "bad_time", &format!("`time` {e}"))))?,
-    };
-    if mode == Mode::ImportStrict && !properties.contains_key("distinct_id") {
-        return Err(with_id(err(
-            "properties.distinct_id",
-            "missing_distinct_id",
-            "`distinct_id` is required with strict=1 (use \"\" for events without a user)",
-        )));
+        let time_us = match control.time.filter(|t| t.kind() != JsonKind::Null) {
+            None => {
+                // Identity-management events (`$merge`, `$identify`, `$create_alias`) carry no time of their
+                // own: the SDKs send `$merge` to /import without one.
+                if matches!(mode, Mode::Import | Mode::ImportStrict) && !is_identity_event(&name) {
+                    return Err(with_id(err(
+                        "properties.time",
+                        "missing_time",
+                        "`time` is required for /import (seconds or milliseconds since 1970)",
+                    )));
+                }
+                self.now_us
+            }
+            Some(value) => privet_model::time::time_from_json(&value.to_value())
+                .map_err(|e| with_id(err("properties.time", "bad_time", &format!("`time` {e}"))))?,
+        };
+        if mode == Mode::ImportStrict && control.distinct_id.is_none() {
+            return Err(with_id(err(
+                "properties.distinct_id",
+                "missing_distinct_id",
+                "`distinct_id` is required with strict=1 (use \"\" for events without a user)",
+            )));
+        }
+        if mode.strict()
+            && let Some(value) = control.distinct_id
+            && !matches!(value.kind(), JsonKind::String | JsonKind::Number)
+        {
+            return Err(with_id(err(
+                "properties.distinct_id",
+                "bad_distinct_id",
+                "`distinct_id` must be a string or a number",
+            )));
+        }
+        self.limits
+            .check_raw("properties", &properties)
+            .map_err(|(field, message)| {
+                with_id(err(&field, "too_large", &format!("`{field}` {message}")))
+            })?;
+        let token = control
+            .token
+            .and_then(|t| t.as_str())
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        Ok(TokenedEvent {
+            index,
+            token,
+            event: RawEvent {
+                name,
+                time_us,
+                insert_id,
+                properties,
+            },
+        })
     }
-    if mode.strict()
-        && let Some(value) = properties.get("distinct_id")
-        && !matches!(value, Value::String(_) | Value::Number(_))
-    {
-        return Err(with_id(err(
-            "properties.distinct_id",
-            "bad_distinct_id",
-            "`distinct_id` must be a string or a number",
-        )));
-    }
-    limits
-        .check_properties("properties", &properties)
-        .map_err(|(field, message)| {
-            with_id(err(&field, "too_large", &format!("`{field}` {message}")))
-        })?;
-    let token = match properties.remove("token") {
-        Some(Value::String(t)) if !t.trim().is_empty() => Some(t.trim().to_string()),
-        _ => None,
-    };
-    properties.remove("$insert_id");
-    properties.remove("time");
-    Ok(TokenedEvent {
-        index,
-        token,
-        event: RawEvent {
-            name,
-            time_us,
-            insert_id,
-            properties,
-        },
-    })
 }
 
 /// Events that only change the identity graph; they need no `time`.
@@ -203,14 +288,20 @@ fn is_identity_event(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 
     const NOW: i64 = 1_700_000_000_000_000;
 
     fn run(items: Vec<Value>, mode: Mode) -> (Vec<TokenedEvent>, Vec<RecordError>) {
-        decode(items, mode, &Limits::default(), NOW)
+        decode(
+            &Document::from_value(&Value::Array(items)),
+            mode,
+            &Limits::default(),
+            NOW,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -227,7 +318,7 @@ mod tests {
         assert_eq!(good[0].event.time_us, 1_699_999_999_500_000);
         assert_eq!(good[0].event.insert_id.as_deref(), Some("abc-1"));
         assert_eq!(
-            good[0].event.properties,
+            good[0].event.properties.to_map(),
             json!({"distinct_id": "u", "x": 1})
                 .as_object()
                 .unwrap()
@@ -270,6 +361,64 @@ mod tests {
         );
         assert_eq!(bad[2].insert_id.as_deref(), Some("id-2"));
         assert_eq!(bad[6].insert_id, None, "odd-shaped ids are not echoed");
+    }
+
+    #[test]
+    fn properties_are_spans_of_the_document() {
+        let text = r#"[{"event":"A","properties":{"token":" t1 ","distinct_id":"u","na\u006de":"x\"y","n":1.50,"o":{"k":[1,"a@b.co"]},"n":2,"time":1700000000}}]"#;
+        let document = Document::new(text, "body");
+        let (good, bad) = decode(&document, Mode::Track, &Limits::default(), NOW).unwrap();
+        assert!(bad.is_empty());
+        assert_eq!(good[0].token.as_deref(), Some("t1"));
+        assert_eq!(good[0].event.time_us, 1_700_000_000_000_000);
+        let props = &good[0].event.properties;
+        assert_eq!(
+            props.get("name").unwrap().as_str().as_deref(),
+            Some("x\"y"),
+            "escaped names and values are decoded"
+        );
+        assert_eq!(props.get("n").unwrap().text(), "2", "the last value wins");
+        assert_eq!(
+            props.get("o").unwrap().to_value(),
+            json!({"k": [1, "a@b.co"]})
+        );
+        assert!(!props.contains("token") && !props.contains("time"));
+        assert_eq!(props.len(), 5);
+    }
+
+    #[test]
+    fn unreadable_documents_fail_as_a_whole() {
+        let reason = |text: &str| {
+            decode(
+                &Document::new(text, "body"),
+                Mode::Track,
+                &Limits::default(),
+                NOW,
+            )
+            .unwrap_err()
+            .reason
+        };
+        assert_eq!(reason(r#"[{"event": "A"}, {"event": "#), "bad_json");
+        assert_eq!(reason(r#"[{"event": "A"}] x"#), "bad_json");
+        assert_eq!(reason(r#""an event""#), "bad_shape");
+        assert_eq!(reason("[]"), "empty_batch");
+        let limits = Limits {
+            max_batch: 1,
+            ..Limits::default()
+        };
+        let two = Document::new(r#"[{"event": "A"}, {"event": "B"}]"#, "body");
+        let err = decode(&two, Mode::Track, &limits, NOW).unwrap_err();
+        assert_eq!((err.status, err.reason), (413, "too_many_records"));
+        // A record that is not an object fails on its own.
+        let (good, bad) = decode(
+            &Document::new(r#"[[1, 2], {"event": "A"}, 7]"#, "body"),
+            Mode::Track,
+            &Limits::default(),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(good.len(), 1);
+        assert_eq!(bad.iter().map(|e| e.index).collect::<Vec<_>>(), vec![0, 2]);
     }
 
     #[test]

@@ -14,11 +14,43 @@ use hashbrown::HashMap;
 use parking_lot::Mutex;
 use privet_config::PolicyConfig;
 
-use super::Working;
+use super::{Field, Working};
 use crate::EventContext;
 use crate::vault::IdentityVault;
 
-const UA_PROPERTIES: &[&str] = &["$user_agent", "user_agent", "$ua", "userAgent"];
+/// The properties this transform consumes.
+pub const FIELDS: &[(&str, Field)] = &[
+    ("$user_agent", Field::UserAgent),
+    ("user_agent", Field::UserAgentPlain),
+    ("$ua", Field::Ua),
+    ("userAgent", Field::UserAgentCamel),
+    ("$os", Field::Os),
+    ("$os_version", Field::OsVersion),
+    ("$browser", Field::Browser),
+    ("$browser_version", Field::BrowserVersion),
+    ("$device_type", Field::DeviceType),
+    ("$device", Field::Device),
+    ("mp_lib", Field::Lib),
+];
+
+/// `$model`, `$manufacturer`, `$brand`, `$carrier` and screen sizes narrow a device down to a few people.
+pub const DROPPED: &[&str] = &[
+    "$model",
+    "$manufacturer",
+    "$brand",
+    "$carrier",
+    "$screen_dpi",
+    "$wifi",
+    "$radio",
+];
+
+/// Where a user agent may be given, most specific first.
+const USER_AGENTS: [Field; 4] = [
+    Field::UserAgent,
+    Field::UserAgentPlain,
+    Field::Ua,
+    Field::UserAgentCamel,
+];
 
 /// OS, browser and device of a user agent.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -94,32 +126,20 @@ pub fn apply(
     policy: &PolicyConfig,
     vault: &dyn IdentityVault,
 ) -> bool {
-    let property_ua = UA_PROPERTIES
-        .iter()
-        .filter_map(|k| w.props.remove(*k))
-        .find_map(|v| v.as_str().map(str::to_string));
+    let property_ua = USER_AGENTS
+        .into_iter()
+        .filter_map(|field| w.take(field))
+        .find_map(|value| value.as_str());
     let mut client = Client {
-        os: w.take_text("$os"),
-        os_version: w.take_text("$os_version").map(|v| major(&v)),
-        browser: w.take_text("$browser"),
-        browser_version: w.take_text("$browser_version").map(|v| major(&v)),
+        os: w.take_string(Field::Os),
+        os_version: w.take_text(Field::OsVersion).map(|v| major(&v)),
+        browser: w.take_string(Field::Browser),
+        browser_version: w.take_text(Field::BrowserVersion).map(|v| major(&v)),
         device_type: w
-            .take_text("$device_type")
-            .or_else(|| w.take_text("$device"))
+            .take_text(Field::DeviceType)
+            .or_else(|| w.take_text(Field::Device))
             .map(|d| d.to_ascii_lowercase()),
     };
-    // `$model`, `$manufacturer`, `$brand`, `$carrier` and screen sizes narrow a device down to a few people.
-    for key in [
-        "$model",
-        "$manufacturer",
-        "$brand",
-        "$carrier",
-        "$screen_dpi",
-        "$wifi",
-        "$radio",
-    ] {
-        w.props.remove(key);
-    }
     let reported = client.os.is_some() || client.browser.is_some();
     if !reported || client.device_type.is_none() {
         let parsed = property_ua
@@ -133,7 +153,7 @@ pub fn apply(
             None => {}
         }
     }
-    w.dims.lib = w.take_text("mp_lib");
+    w.dims.lib = w.take_string(Field::Lib);
     let (client, coarsened) = anonymise(client, policy, w.person(), vault);
     w.dims.os = client.os;
     w.dims.os_version = client.os_version;
@@ -153,24 +173,24 @@ pub fn anonymise(
     if client.os.is_none() && client.browser.is_none() {
         return (client, false);
     }
-    let part = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
-    let family = format!(
-        "{}|{}|{}",
-        part(&client.os),
-        part(&client.browser),
-        part(&client.device_type)
+    let mut key = String::with_capacity(64);
+    join(
+        &mut key,
+        &[&client.os, &client.browser, &client.device_type],
     );
-    let family_open = vault.admit("client_family", &family, person, policy.k);
-    let full = format!(
-        "{}|{}|{}|{}|{}",
-        part(&client.os),
-        part(&client.os_version),
-        part(&client.browser),
-        part(&client.browser_version),
-        part(&client.device_type)
+    let family_open = vault.admit("client_family", &key, person, policy.k);
+    join(
+        &mut key,
+        &[
+            &client.os,
+            &client.os_version,
+            &client.browser,
+            &client.browser_version,
+            &client.device_type,
+        ],
     );
     // Both are counted on every event, so that a combination opens together with its family.
-    let full_open = vault.admit("client", &full, person, policy.k);
+    let full_open = vault.admit("client", &key, person, policy.k);
     if family_open && full_open {
         return (client, false);
     }
@@ -187,6 +207,17 @@ pub fn anonymise(
         }
     };
     (coarse, true)
+}
+
+/// `a|b|c` into `key` (emptied first), with missing parts empty.
+fn join(key: &mut String, parts: &[&Option<String>]) {
+    key.clear();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            key.push('|');
+        }
+        key.push_str(part.as_deref().unwrap_or(""));
+    }
 }
 
 /// The major part of a version ("120.0.6099" → "120").

@@ -9,21 +9,33 @@
 
 use privet_config::PolicyConfig;
 use privet_model::ids::real_id;
-use privet_model::{EventIdentity, IdentityOp, ProjectId, Pseudonym};
-use serde_json::{Map, Value};
+use privet_model::{EventIdentity, IdentityOp, JsonKind, ProjectId, Pseudonym};
+use serde_json::Value;
 
-use super::{Working, value_text};
+use super::{Field, Prop, Sorted, Val, Working, json_text};
 use crate::vault::{IdKind, IdentityVault};
 
 const DEVICE_PREFIX: &str = "$device:";
 
+/// The properties this transform consumes.
+pub const FIELDS: &[(&str, Field)] = &[
+    ("distinct_id", Field::DistinctId),
+    ("$distinct_id", Field::DollarDistinctId),
+    ("$device_id", Field::DeviceId),
+    ("$user_id", Field::UserId),
+    ("$identified_id", Field::IdentifiedId),
+    ("$anon_distinct_id", Field::AnonDistinctId),
+    ("alias", Field::Alias),
+    ("$distinct_ids", Field::DistinctIds),
+];
+
 /// Applies the identity transform to an event.
 pub fn apply(w: &mut Working, project: ProjectId, config: &PolicyConfig, p: &dyn IdentityVault) {
     let distinct = w
-        .take_text("distinct_id")
-        .or_else(|| w.take_text("$distinct_id"));
-    let device = w.take_text("$device_id");
-    let user = w.take_text("$user_id");
+        .take_text(Field::DistinctId)
+        .or_else(|| w.take_text(Field::DollarDistinctId));
+    let device = w.take_text(Field::DeviceId);
+    let user = w.take_text(Field::UserId);
     w.identity = person_ids(
         project,
         p,
@@ -32,30 +44,44 @@ pub fn apply(w: &mut Working, project: ProjectId, config: &PolicyConfig, p: &dyn
         user.as_deref(),
     );
 
-    let person = |value: Option<String>| -> Option<Pseudonym> {
-        real_id(value.as_deref()?).map(|id| p.pseudonym(project, IdKind::Person, id))
+    let person = |value: Option<&str>| -> Option<Pseudonym> {
+        real_id(value?).map(|id| p.pseudonym(project, IdKind::Person, id))
     };
+    // These names mean something only on their own events; elsewhere they are ordinary properties.
+    if w.name != "$identify" {
+        w.restore(Field::IdentifiedId, "$identified_id");
+        w.restore(Field::AnonDistinctId, "$anon_distinct_id");
+    }
+    if w.name != "$create_alias" {
+        w.restore(Field::Alias, "alias");
+    }
+    if w.name != "$merge" {
+        w.restore(Field::DistinctIds, "$distinct_ids");
+    }
     match w.name.as_str() {
         "$identify" => {
-            let identified = person(w.take_text("$identified_id"));
-            let anon = person(w.take_text("$anon_distinct_id"));
+            let identified = person(w.take_text(Field::IdentifiedId).as_deref());
+            let anon = person(w.take_text(Field::AnonDistinctId).as_deref());
             if let (Some(anon), Some(identified)) = (anon, identified) {
                 w.identity_op = Some(IdentityOp::Identify { anon, identified });
             }
         }
         "$create_alias" => {
-            let alias = person(w.take_text("alias"));
+            let alias = person(w.take_text(Field::Alias).as_deref());
             if let (Some(alias), Some(original)) = (alias, w.identity.distinct) {
                 w.identity_op = Some(IdentityOp::Alias { alias, original });
             }
             w.store = false;
         }
         "$merge" => {
-            let ids: Vec<Pseudonym> = match w.props.remove("$distinct_ids") {
-                Some(Value::Array(items)) => items
-                    .into_iter()
-                    .filter_map(|v| person(value_text(v)))
-                    .collect(),
+            let ids: Vec<Pseudonym> = match w.take(Field::DistinctIds) {
+                Some(list) if list.kind() == JsonKind::Array => match list.to_value() {
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(|v| person(json_text(v).as_deref()))
+                        .collect(),
+                    _ => Vec::new(),
+                },
                 _ => Vec::new(),
             };
             if ids.len() >= 2 {
@@ -65,7 +91,8 @@ pub fn apply(w: &mut Working, project: ProjectId, config: &PolicyConfig, p: &dyn
         }
         _ => {}
     }
-    pseudonymize_properties(&mut w.props, project, config, p);
+    let groups = pseudonymize_properties(&mut w.sorted, project, config, p);
+    w.groups.extend(groups);
 }
 
 /// The pseudonymous ids of a person named by any of Mixpanel's three ids.
@@ -96,25 +123,55 @@ pub fn person_ids(
     }
 }
 
-/// Replaces the values of group keys and identifier properties by pseudonyms (JSON numbers).
+/// Replaces the values of group keys and identifier properties by pseudonyms (JSON numbers); they join the
+/// ordinary properties, or the policy's list when it names them too. Returns the organisations' pseudonyms.
 pub fn pseudonymize_properties(
-    props: &mut Map<String, Value>,
+    sorted: &mut Sorted<'_>,
     project: ProjectId,
     config: &PolicyConfig,
     p: &dyn IdentityVault,
-) {
-    for key in &config.group_keys {
-        if let Some(value) = props.get_mut(key) {
-            *value = pseudonymize_value(value.take(), |id| {
-                p.pseudonym(project, IdKind::Group(key), id)
-            });
+) -> Vec<Pseudonym> {
+    let mut groups = Vec::new();
+    for (prop, group, then) in std::mem::take(&mut sorted.ids) {
+        let value = match group {
+            Some(index) => {
+                let key = &config.group_keys[index];
+                let value = pseudonymize(prop.value, |id| {
+                    p.pseudonym(project, IdKind::Group(key), id)
+                });
+                collect_ids(&value, &mut groups);
+                value
+            }
+            None => pseudonymize(prop.value, |id| p.pseudonym(project, IdKind::Person, id)),
+        };
+        let prop = Prop {
+            name: prop.name,
+            value: Val::Json(value),
+        };
+        match then {
+            Some(action) => sorted.policy.push((prop, action)),
+            None => sorted.other.push(prop),
         }
     }
-    for key in &config.identifier_properties {
-        if let Some(value) = props.get_mut(key) {
-            *value =
-                pseudonymize_value(value.take(), |id| p.pseudonym(project, IdKind::Person, id));
-        }
+    groups
+}
+
+fn collect_ids(value: &Value, out: &mut Vec<Pseudonym>) {
+    match value {
+        Value::Array(items) => out.extend(items.iter().filter_map(Value::as_i64).map(Pseudonym)),
+        other => out.extend(other.as_i64().map(Pseudonym)),
+    }
+}
+
+/// An id's pseudonym (a list of ids: a list of pseudonyms); null for a placeholder.
+fn pseudonymize(value: Val<'_>, pseudo: impl Fn(&str) -> Pseudonym + Copy) -> Value {
+    match value {
+        Val::Raw(raw) if raw.kind() != JsonKind::Array => raw
+            .text_value()
+            .as_deref()
+            .and_then(real_id)
+            .map_or(Value::Null, |id| Value::from(pseudo(id).0)),
+        other => pseudonymize_value(other.into_value(), pseudo),
     }
 }
 
@@ -127,7 +184,7 @@ fn pseudonymize_value(value: Value, pseudo: impl Fn(&str) -> Pseudonym + Copy) -
                 .filter(|v| !v.is_null())
                 .collect(),
         ),
-        other => value_text(other)
+        other => json_text(&other)
             .as_deref()
             .and_then(real_id)
             .map_or(Value::Null, |id| Value::from(pseudo(id).0)),

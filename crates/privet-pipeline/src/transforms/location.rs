@@ -13,13 +13,35 @@ use std::path::Path;
 use hashbrown::HashMap;
 use parking_lot::Mutex;
 use privet_config::{LocationPrecision, PolicyConfig};
-use serde_json::{Map, Value};
 
-use super::Working;
+use super::{Field, Working};
 use crate::EventContext;
 use crate::vault::IdentityVault;
 
-const ADDRESS_PROPERTIES: &[&str] = &["ip", "$ip", "$latitude", "$longitude", "$geo_source"];
+/// The properties this transform consumes.
+pub const FIELDS: &[(&str, Field)] = &[
+    ("ip", Field::Ip),
+    ("$ip", Field::DollarIp),
+    ("mp_country_code", Field::CountryCode),
+    ("$region", Field::Region),
+    ("$city", Field::City),
+];
+
+/// Coordinates: always dropped.
+pub const DROPPED: &[&str] = &["$latitude", "$longitude", "$geo_source"];
+
+/// What a profile update may not say about where its person is.
+pub const PROFILE_DROPPED: &[&str] = &[
+    "ip",
+    "$ip",
+    "$latitude",
+    "$longitude",
+    "$geo_source",
+    "$city",
+    "$region",
+    "mp_country_code",
+    "$country_code",
+];
 
 /// A place, as precise as the source knows it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -105,18 +127,17 @@ pub fn apply(
     policy: &PolicyConfig,
     vault: &dyn IdentityVault,
 ) -> Outcome {
-    let property_ip = ["ip", "$ip"]
-        .iter()
-        .find_map(|k| w.props.get(*k).and_then(Value::as_str))
-        .and_then(|s| s.trim().parse::<IpAddr>().ok());
-    strip(&mut w.props);
+    let property_ip = [Field::Ip, Field::DollarIp]
+        .into_iter()
+        .filter_map(|field| w.take(field))
+        .find_map(|value| value.as_str()?.trim().parse::<IpAddr>().ok());
     let sent = Place {
         country: w
-            .take_text("mp_country_code")
+            .take_text(Field::CountryCode)
             .filter(|c| c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()))
             .map(|c| c.to_ascii_uppercase()),
-        region: w.take_text("$region"),
-        city: w.take_text("$city"),
+        region: w.take_string(Field::Region),
+        city: w.take_string(Field::City),
     };
     let ip = ctx.client_ip.or(property_ip);
     let looked_up = ip.zip(geo).and_then(|(ip, geo)| geo.place(ip));
@@ -157,18 +178,20 @@ pub fn coarsen(
     let mut coarsened =
         !region_wanted && place.region.is_some() || !city_wanted && place.city.is_some();
     // Count the person in their region and in their city, so that both open once k people share them.
+    let mut key = String::with_capacity(64);
     let region = place.region.filter(|_| region_wanted).map(|region| {
-        let open = vault.admit("region", &format!("{region}|{country}"), person, policy.k);
+        key.push_str(&region);
+        key.push('|');
+        key.push_str(&country);
+        let open = vault.admit("region", &key, person, policy.k);
         (region, open)
     });
     let city = match (&region, place.city.filter(|_| city_wanted)) {
-        (Some((region, _)), Some(city)) => {
-            let open = vault.admit(
-                "city",
-                &format!("{city}|{region}|{country}"),
-                person,
-                policy.k,
-            );
+        (Some(_), Some(city)) => {
+            // "{city}|{region}|{country}"
+            key.insert(0, '|');
+            key.insert_str(0, &city);
+            let open = vault.admit("city", &key, person, policy.k);
             Some((city, open))
         }
         _ => None,
@@ -186,20 +209,6 @@ pub fn coarsen(
         None => {}
     }
     (out, coarsened)
-}
-
-/// Removes addresses and coordinates from profile properties.
-pub fn strip_profile(props: &mut Map<String, Value>) {
-    strip(props);
-    for key in ["$city", "$region", "mp_country_code", "$country_code"] {
-        props.remove(key);
-    }
-}
-
-fn strip(props: &mut Map<String, Value>) {
-    for key in ADDRESS_PROPERTIES {
-        props.remove(*key);
-    }
 }
 
 #[cfg(test)]
@@ -284,16 +293,14 @@ mod tests {
             k: 1,
             ..Default::default()
         };
-        let raw = privet_model::RawEvent {
-            name: "x".into(),
-            time_us: 0,
-            insert_id: None,
-            properties: serde_json::json!({"ip": "81.2.69.142", "$latitude": 1.5, "$city": "Paris", "mp_country_code": "fr"})
-                .as_object()
-                .unwrap()
-                .clone(),
-        };
-        let mut w = Working::new(raw);
+        let raw = privet_model::RawEvent::from_json(
+            "x",
+            0,
+            None,
+            &serde_json::json!({"ip": "81.2.69.142", "$latitude": 1.5, "$city": "Paris", "mp_country_code": "fr"}),
+        );
+        let properties = raw.properties.clone();
+        let mut w = Working::new(raw, &properties, &crate::transforms::Roles::new(&policy));
         let outcome = apply(
             &mut w,
             &EventContext::default(),
@@ -304,10 +311,10 @@ mod tests {
         assert!(outcome.looked_up);
         assert_eq!(w.dims.country.as_deref(), Some("GB"));
         assert_eq!(w.dims.region.as_deref(), Some("England"));
-        assert!(
-            w.props.is_empty(),
-            "address, coordinates and client place are gone: {:?}",
-            w.props
+        let event = w.finish();
+        assert_eq!(
+            event.properties, "{}",
+            "address, coordinates and client place are gone"
         );
     }
 }

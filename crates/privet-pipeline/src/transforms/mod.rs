@@ -1,4 +1,9 @@
 //! The transforms, in the order the pipeline applies them, and the event they work on.
+//!
+//! An event's properties are sorted once, by name, into where they go ([`Roles`]): the fields a built-in
+//! transform consumes (each transform module lists its own in `FIELDS` and `DROPPED`), the properties the
+//! policy names, identifier properties, personal fields, and everything else, which is scanned and kept. The
+//! transforms then take what they need from the [`Working`] event without searching for it.
 
 pub mod client;
 pub mod identity;
@@ -8,50 +13,297 @@ pub mod policy;
 pub mod scan;
 pub mod web;
 
-use privet_model::{Dimensions, EventIdentity, IdentityOp, MinimalEvent, Pseudonym, RawEvent};
+use std::borrow::Cow;
+
+use hashbrown::HashMap;
+use privet_config::{PolicyConfig, PropertyAction};
+use privet_model::{
+    Dimensions, EventIdentity, IdentityOp, MinimalEvent, Pseudonym, RawEvent, RawJson,
+    RawProperties,
+};
 use serde_json::{Map, Value};
 
-/// An event on its way through the pipeline. `props` shrinks as transforms consume properties.
-pub struct Working {
+/// The properties a built-in transform consumes, one variant per name.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Field {
+    DistinctId,
+    DollarDistinctId,
+    DeviceId,
+    UserId,
+    IdentifiedId,
+    AnonDistinctId,
+    Alias,
+    DistinctIds,
+    Ip,
+    DollarIp,
+    CountryCode,
+    Region,
+    City,
+    UserAgent,
+    UserAgentPlain,
+    Ua,
+    UserAgentCamel,
+    Os,
+    OsVersion,
+    Browser,
+    BrowserVersion,
+    DeviceType,
+    Device,
+    Lib,
+    Referrer,
+    ReferringDomain,
+    CurrentUrl,
+    CurrentUrlPath,
+    UtmSource,
+    UtmMedium,
+    UtmCampaign,
+    Ignore,
+}
+
+impl Field {
+    const COUNT: usize = Field::Ignore as usize + 1;
+}
+
+/// Properties that only steer ingestion and are never kept (`$ignore` is read first).
+const CONTROL: &[&str] = &["token", "time", "$insert_id", "$import", "$source"];
+const CONTROL_FIELDS: &[(&str, Field)] = &[("$ignore", Field::Ignore)];
+
+/// What becomes of a property of a given name.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Consumed by a built-in transform.
+    Field(Field),
+    /// Discarded.
+    Drop,
+    /// The policy's explicit action.
+    Policy(PropertyAction),
+    /// An identifier (a group key, by its index in the policy's `group_keys`, or a person's id), pseudonymised;
+    /// then the policy's action for the name, if it has one.
+    Id {
+        group: Option<usize>,
+        then: Option<PropertyAction>,
+    },
+    /// A known personal field (to the vault, or dropped).
+    Personal,
+    /// Anything else: scanned and kept.
+    Other,
+}
+
+/// Every name that is not [`Role::Other`], for events and for profile operations, resolved once per policy.
+pub struct Roles {
+    event: HashMap<Box<str>, Role>,
+    profile: HashMap<Box<str>, Role>,
+}
+
+impl Roles {
+    /// Precedence: control and identity fields (for profiles: addresses and places), then identifiers (group
+    /// keys, identifier properties), then the policy's actions, then the other built-in transforms' fields, then
+    /// personal fields (matched ignoring case).
+    pub fn new(policy: &PolicyConfig) -> Roles {
+        let mut event: HashMap<Box<str>, Role> = HashMap::new();
+        let mut profile: HashMap<Box<str>, Role> = HashMap::new();
+        let builtin = [
+            (location::FIELDS, location::DROPPED),
+            (client::FIELDS, client::DROPPED),
+            (web::FIELDS, web::DROPPED),
+        ];
+        for (fields, dropped) in builtin {
+            for (name, field) in fields {
+                event.insert((*name).into(), Role::Field(*field));
+            }
+            for name in dropped {
+                event.insert((*name).into(), Role::Drop);
+            }
+        }
+        for (name, action) in &policy.properties {
+            let role = Role::Policy(*action);
+            event.insert(name.as_str().into(), role);
+            profile.insert(name.as_str().into(), role);
+        }
+        let ids = policy
+            .group_keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k, Some(i)))
+            .chain(policy.identifier_properties.iter().map(|k| (k, None)));
+        for (name, group) in ids {
+            let then = policy.properties.get(name).copied();
+            let role = Role::Id { group, then };
+            event.insert(name.as_str().into(), role);
+            profile.insert(name.as_str().into(), role);
+        }
+        for name in CONTROL {
+            event.insert((*name).into(), Role::Drop);
+        }
+        // Profiles never carry an address or a place, whatever the policy says.
+        for name in location::PROFILE_DROPPED {
+            profile.insert((*name).into(), Role::Drop);
+        }
+        for (name, field) in CONTROL_FIELDS.iter().chain(identity::FIELDS) {
+            event.insert((*name).into(), Role::Field(*field));
+        }
+        Roles { event, profile }
+    }
+
+    fn of(table: &HashMap<Box<str>, Role>, name: &str) -> Role {
+        match table.get(name) {
+            Some(role) => *role,
+            None if personal::is_personal(name) => Role::Personal,
+            None => Role::Other,
+        }
+    }
+}
+
+/// A property value on its way through the pipeline.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val<'a> {
+    /// As sent: a slice of the request's JSON text.
+    Raw(RawJson<'a>),
+    /// Parsed or produced by a transform.
+    Json(Value),
+}
+
+impl<'a> Val<'a> {
+    /// A scalar as text (strings trimmed, numbers and booleans rendered); `None` for null, arrays, objects and
+    /// blank strings.
+    pub fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Val::Raw(raw) => raw.text_value(),
+            Val::Json(value) => json_text(value).map(Cow::Owned),
+        }
+    }
+
+    /// The value parsed.
+    pub fn into_value(self) -> Value {
+        match self {
+            Val::Raw(raw) => raw.to_value(),
+            Val::Json(value) => value,
+        }
+    }
+
+    fn write(&self, out: &mut String) {
+        match self {
+            Val::Raw(raw) => out.push_str(raw.text()),
+            Val::Json(value) => out.push_str(&value.to_string()),
+        }
+    }
+}
+
+/// A JSON scalar as text; `None` for null, objects, arrays and blank strings.
+pub fn json_text(value: &Value) -> Option<String> {
+    let text = match value {
+        Value::String(s) => {
+            return privet_model::json::trimmed(Cow::Borrowed(s)).map(Cow::into_owned);
+        }
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    Some(text)
+}
+
+/// A property: its name and value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prop<'a> {
+    pub name: Cow<'a, str>,
+    pub value: Val<'a>,
+}
+
+/// Properties sorted by role, ready for the transforms.
+#[derive(Default)]
+pub struct Sorted<'a> {
+    /// Scanned and kept.
+    pub other: Vec<Prop<'a>>,
+    /// With the policy's action.
+    pub policy: Vec<(Prop<'a>, PropertyAction)>,
+    /// Identifiers to pseudonymise.
+    pub ids: Vec<(Prop<'a>, Option<usize>, Option<PropertyAction>)>,
+    /// Known personal fields.
+    pub personal: Vec<Prop<'a>>,
+}
+
+impl<'a> Sorted<'a> {
+    fn add(&mut self, role: Role, prop: Prop<'a>) {
+        match role {
+            Role::Other | Role::Field(_) => self.other.push(prop),
+            Role::Drop => {}
+            Role::Policy(action) => self.policy.push((prop, action)),
+            Role::Id { group, then } => self.ids.push((prop, group, then)),
+            Role::Personal => self.personal.push(prop),
+        }
+    }
+
+    /// Sorts a profile operation's properties.
+    pub fn profile(roles: &Roles, props: Map<String, Value>) -> Sorted<'static> {
+        let mut sorted = Sorted::default();
+        for (name, value) in props {
+            let role = Roles::of(&roles.profile, &name);
+            sorted.add(
+                role,
+                Prop {
+                    name: Cow::Owned(name),
+                    value: Val::Json(value),
+                },
+            );
+        }
+        sorted
+    }
+}
+
+/// An event on its way through the pipeline.
+pub struct Working<'a> {
     pub name: String,
     pub time_us: i64,
     pub insert_id: Option<String>,
-    pub props: Map<String, Value>,
+    /// The built-in transforms' fields (the last value of a repeated name).
+    fields: [Option<RawJson<'a>>; Field::COUNT],
+    pub sorted: Sorted<'a>,
     pub identity: EventIdentity,
     pub identity_op: Option<IdentityOp>,
     pub dims: Dimensions,
     pub store: bool,
-    /// Properties settled by the policy: put back unchanged at the end, never scanned.
-    pub settled: Vec<(String, Value)>,
+    /// Organisations the event names (pseudonyms), for the scanner.
+    pub groups: Vec<Pseudonym>,
+    /// Properties settled by the policy: put back at the end, never scanned.
+    pub settled: Vec<Prop<'a>>,
 }
 
-/// Properties that only steer ingestion and are never kept.
-const CONTROL_PROPERTIES: &[&str] = &[
-    "token",
-    "time",
-    "$insert_id",
-    "$ignore",
-    "$import",
-    "$source",
-];
-
-impl Working {
-    pub fn new(raw: RawEvent) -> Self {
-        let mut props = raw.properties;
-        for key in CONTROL_PROPERTIES {
-            props.remove(*key);
+impl<'a> Working<'a> {
+    /// Sorts the event's properties by role; the event keeps borrowing them.
+    pub fn new(raw: RawEvent, properties: &'a RawProperties, roles: &Roles) -> Self {
+        let mut fields = [None; Field::COUNT];
+        let mut sorted = Sorted::default();
+        for (name, value) in properties.iter() {
+            match Roles::of(&roles.event, name) {
+                Role::Field(field) => fields[field as usize] = Some(value),
+                role => sorted.add(
+                    role,
+                    Prop {
+                        name: Cow::Borrowed(name),
+                        value: Val::Raw(value),
+                    },
+                ),
+            }
         }
         Working {
             name: raw.name,
             time_us: raw.time_us,
             insert_id: raw.insert_id,
-            props,
+            fields,
+            sorted,
             identity: EventIdentity::default(),
             identity_op: None,
             dims: Dimensions::default(),
             store: true,
+            groups: Vec::new(),
             settled: Vec::new(),
         }
+    }
+
+    /// Whether the event asked to be dropped (`$ignore`).
+    pub fn ignored(&self) -> bool {
+        self.fields[Field::Ignore as usize].is_some_and(RawJson::truthy)
     }
 
     /// The pseudonym that stands for the event's person: the user id, else the distinct id, else the device.
@@ -62,14 +314,36 @@ impl Working {
             .or(self.identity.device)
     }
 
-    /// Takes a property out as text (numbers and booleans are rendered; objects, arrays and null are not text).
-    pub fn take_text(&mut self, key: &str) -> Option<String> {
-        value_text(self.props.remove(key)?)
+    /// Takes a field's value.
+    pub fn take(&mut self, field: Field) -> Option<RawJson<'a>> {
+        self.fields[field as usize].take()
+    }
+
+    /// Takes a field as text (numbers and booleans are rendered; objects, arrays, null and blanks are not text).
+    pub fn take_text(&mut self, field: Field) -> Option<Cow<'a, str>> {
+        self.take(field)?.text_value()
+    }
+
+    /// Takes a field as an owned string.
+    pub fn take_string(&mut self, field: Field) -> Option<String> {
+        self.take_text(field).map(Cow::into_owned)
+    }
+
+    /// Gives a field back to be treated as an ordinary property (`alias` on an event other than
+    /// `$create_alias`), under the name `name`.
+    pub fn restore(&mut self, field: Field, name: &'static str) {
+        if let Some(value) = self.take(field) {
+            self.sorted.other.push(Prop {
+                name: Cow::Borrowed(name),
+                value: Val::Raw(value),
+            });
+        }
     }
 
     /// The finished, minimised event.
-    pub fn finish(mut self) -> MinimalEvent {
-        self.props.extend(self.settled);
+    pub fn finish(self) -> MinimalEvent {
+        let mut properties = String::with_capacity(256);
+        write_object(&mut properties, &self.sorted.other, &self.settled);
         MinimalEvent {
             name: self.name,
             time_us: self.time_us,
@@ -77,26 +351,42 @@ impl Working {
             identity: self.identity,
             identity_op: self.identity_op,
             dims: self.dims,
-            properties: Value::Object(self.props).to_string(),
+            properties,
             store: self.store,
         }
     }
 }
 
-/// A JSON scalar as text; `None` for null, objects, arrays and blank strings.
-pub fn value_text(value: Value) -> Option<String> {
-    let text = match value {
-        Value::String(s) => s,
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => return None,
-    };
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        None
-    } else if trimmed.len() == text.len() {
-        Some(text)
+/// Writes the properties as one JSON object; where a name repeats, its last value is written.
+pub fn write_object(out: &mut String, props: &[Prop<'_>], settled: &[Prop<'_>]) {
+    let all: Vec<&Prop<'_>> = props.iter().chain(settled).collect();
+    out.push('{');
+    let mut first = true;
+    for (i, prop) in all.iter().enumerate() {
+        let repeated = all[i + 1..]
+            .iter()
+            .any(|later| later.name.len() == prop.name.len() && later.name == prop.name);
+        if repeated {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        write_str(out, &prop.name);
+        out.push(':');
+        prop.value.write(out);
+    }
+    out.push('}');
+}
+
+/// Writes a JSON string.
+pub fn write_str(out: &mut String, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
     } else {
-        Some(trimmed.to_string())
+        out.push_str(&Value::from(text).to_string());
     }
 }

@@ -6,9 +6,8 @@
 
 use privet_config::{PersonalFieldAction, PolicyConfig};
 use privet_model::{ProjectId, Pseudonym};
-use serde_json::{Map, Value};
 
-use super::value_text;
+use super::Prop;
 use crate::vault::IdentityVault;
 
 /// Property names (compared case-insensitively) that hold personal data.
@@ -44,59 +43,71 @@ pub const PERSONAL_FIELDS: &[&str] = &[
     "date_of_birth",
 ];
 
-/// Whether a property name is a known personal field.
+/// The longest name in [`PERSONAL_FIELDS`].
+const LONGEST: usize = 13;
+
+/// Whether a property name is a known personal field (ignoring case).
 pub fn is_personal(key: &str) -> bool {
-    PERSONAL_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(key))
+    key.len() <= LONGEST && PERSONAL_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(key))
 }
 
-/// Takes the personal fields out of `props`, vaulting them for `subject` when the policy says so, and returns
+/// Vaults the personal fields for `subject` when the policy says so (otherwise they are dropped), and returns
 /// their text values (for the scanner).
 pub fn apply(
-    props: &mut Map<String, Value>,
+    props: Vec<Prop<'_>>,
     project: ProjectId,
     subject: Option<Pseudonym>,
     policy: &PolicyConfig,
     vault: &dyn IdentityVault,
 ) -> Vec<String> {
-    let keys: Vec<String> = props.keys().filter(|k| is_personal(k)).cloned().collect();
     let mut values = Vec::new();
-    for key in keys {
-        let Some(value) = props.remove(&key) else {
-            continue;
-        };
-        let Some(text) = value_text(value) else {
+    for prop in props {
+        let Some(text) = prop.value.text() else {
             continue;
         };
         if policy.personal_fields == PersonalFieldAction::Vault
             && let Some(subject) = subject
         {
-            vault.store_field(project, subject, &key, &text);
+            vault.store_field(project, subject, &prop.name, &text);
         }
-        values.push(text);
+        values.push(text.into_owned());
     }
     values
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Map, Value, json};
 
     use super::*;
+    use crate::transforms::{Roles, Sorted};
     use crate::vault::MemoryVault;
+
+    /// Sorts `props` as a profile's, applies the transform, and returns what is left besides.
+    fn run(
+        props: Value,
+        subject: Pseudonym,
+        policy: &PolicyConfig,
+        vault: &MemoryVault,
+    ) -> (Vec<String>, Map<String, Value>) {
+        let props = props.as_object().unwrap().clone();
+        let sorted = Sorted::profile(&Roles::new(policy), props);
+        let found = apply(sorted.personal, ProjectId(1), Some(subject), policy, vault);
+        let rest = sorted
+            .other
+            .into_iter()
+            .map(|p| (p.name.into_owned(), p.value.into_value()))
+            .collect();
+        (found, rest)
+    }
 
     #[test]
     fn personal_fields_go_to_the_vault_or_nowhere() {
         let vault = MemoryVault::default();
-        let mut props =
-            json!({"$email": "ada@example.com", "Name": "Ada", "plan": "pro", "$avatar": null})
-                .as_object()
-                .unwrap()
-                .clone();
         let subject = Pseudonym(42);
-        let found = apply(
-            &mut props,
-            ProjectId(1),
-            Some(subject),
+        let (found, props) = run(
+            json!({"$email": "ada@example.com", "Name": "Ada", "plan": "pro", "$avatar": null}),
+            subject,
             &PolicyConfig::default(),
             &vault,
         );
@@ -108,14 +119,9 @@ mod tests {
             personal_fields: PersonalFieldAction::Drop,
             ..Default::default()
         };
-        let mut props = json!({"$phone": "+44 20 7946 0958"})
-            .as_object()
-            .unwrap()
-            .clone();
-        apply(
-            &mut props,
-            ProjectId(1),
-            Some(Pseudonym(7)),
+        let (_, props) = run(
+            json!({"$phone": "+44 20 7946 0958"}),
+            Pseudonym(7),
             &dropping,
             &vault,
         );

@@ -5,59 +5,51 @@
 //! namespace), `vault` (moved to the identity vault as a field of the event's person), `coarsen` and `redact`.
 //! Properties without an action are left to the other transforms and then scanned.
 
-use privet_config::{PolicyConfig, PropertyAction};
+use privet_config::PropertyAction;
 use privet_model::{ProjectId, Pseudonym};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::value_text;
+use super::{Prop, Val};
 use crate::vault::{IdKind, IdentityVault};
 
 /// What the policy did to an event's properties.
 #[derive(Default)]
-pub struct Applied {
+pub struct Applied<'a> {
     /// Properties that must not be touched again (kept as sent, or already replaced by the policy).
-    pub settled: Vec<(String, Value)>,
+    pub settled: Vec<Prop<'a>>,
     /// Text values moved to the vault (for the scanner).
     pub vaulted: Vec<String>,
 }
 
-/// Applies the configured actions; settled properties are taken out of `props` and returned.
-pub fn apply(
-    props: &mut Map<String, Value>,
+/// Applies the configured actions to the properties the policy names.
+pub fn apply<'a>(
+    props: Vec<(Prop<'a>, PropertyAction)>,
     project: ProjectId,
     subject: Option<Pseudonym>,
-    policy: &PolicyConfig,
     vault: &dyn IdentityVault,
-) -> Applied {
+) -> Applied<'a> {
     let mut applied = Applied::default();
-    if policy.properties.is_empty() {
-        return applied;
-    }
-    let keys: Vec<String> = props
-        .keys()
-        .filter(|k| policy.properties.contains_key(k.as_str()))
-        .cloned()
-        .collect();
-    for key in keys {
-        let value = props.remove(&key).expect("the key was just listed");
-        let action = policy.properties[key.as_str()];
+    for (Prop { name, value }, action) in props {
         let settled = match action {
             PropertyAction::Keep => Some(value),
             PropertyAction::Drop => None,
-            PropertyAction::Redact => Some(Value::String("[redacted]".into())),
-            PropertyAction::Coarsen => Some(coarsen(value)),
-            PropertyAction::Pseudonymize => value_text(value)
-                .map(|text| Value::from(vault.pseudonym(project, IdKind::Property(&key), &text).0)),
+            PropertyAction::Redact => Some(Val::Json(Value::String("[redacted]".into()))),
+            PropertyAction::Coarsen => Some(Val::Json(coarsen(value.into_value()))),
+            PropertyAction::Pseudonymize => value.text().map(|text| {
+                Val::Json(Value::from(
+                    vault.pseudonym(project, IdKind::Property(&name), &text).0,
+                ))
+            }),
             PropertyAction::Vault => {
-                if let (Some(text), Some(subject)) = (value_text(value), subject) {
-                    vault.store_field(project, subject, &key, &text);
-                    applied.vaulted.push(text);
+                if let (Some(text), Some(subject)) = (value.text(), subject) {
+                    vault.store_field(project, subject, &name, &text);
+                    applied.vaulted.push(text.into_owned());
                 }
                 None
             }
         };
         if let Some(value) = settled {
-            applied.settled.push((key, value));
+            applied.settled.push(Prop { name, value });
         }
     }
     applied
@@ -100,9 +92,11 @@ pub fn coarsen(value: Value) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use privet_config::PolicyConfig;
+    use serde_json::{Map, json};
 
     use super::*;
+    use crate::transforms::{Roles, Sorted};
     use crate::vault::MemoryVault;
 
     #[test]
@@ -123,7 +117,7 @@ mod tests {
             .collect(),
             ..Default::default()
         };
-        let mut props = json!({
+        let props = json!({
             "note": "call ada@example.com", "debug": "x", "comment": "hi", "spend": 1234.5,
             "zip": "75011", "ticket": "T-9", "employee_no": "E-77", "other": 1
         })
@@ -131,9 +125,15 @@ mod tests {
         .unwrap()
         .clone();
         let subject = Pseudonym(5);
-        let applied = apply(&mut props, ProjectId(1), Some(subject), &policy, &vault);
-        assert_eq!(props, *json!({"other": 1}).as_object().unwrap());
-        let settled: Map<String, Value> = applied.settled.into_iter().collect();
+        let sorted = Sorted::profile(&Roles::new(&policy), props);
+        let others: Vec<&str> = sorted.other.iter().map(|p| &*p.name).collect();
+        assert_eq!(others, vec!["other"]);
+        let applied = apply(sorted.policy, ProjectId(1), Some(subject), &vault);
+        let settled: Map<String, Value> = applied
+            .settled
+            .into_iter()
+            .map(|p| (p.name.into_owned(), p.value.into_value()))
+            .collect();
         assert_eq!(settled["note"], "call ada@example.com");
         assert_eq!(settled["comment"], "[redacted]");
         assert_eq!(settled["spend"], 1000);

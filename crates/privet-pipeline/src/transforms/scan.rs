@@ -136,7 +136,7 @@ impl Scanner {
                 }
             }
         }
-        for known in known {
+        for known in known.iter().filter(|k| text.len() >= k.shortest) {
             for m in known.automaton.find_iter(text) {
                 spans.push(Span {
                     start: m.start(),
@@ -173,6 +173,8 @@ impl Scanner {
 /// more than the search.
 pub struct KnownValues {
     automaton: AhoCorasick,
+    /// The shortest value, in bytes: shorter text cannot hold any of them.
+    shortest: usize,
 }
 
 impl KnownValues {
@@ -195,12 +197,16 @@ impl KnownValues {
         if patterns.is_empty() {
             return None;
         }
+        let shortest = patterns.iter().map(|p| p.len()).min()?;
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
             .ok()?;
-        Some(KnownValues { automaton })
+        Some(KnownValues {
+            automaton,
+            shortest,
+        })
     }
 }
 

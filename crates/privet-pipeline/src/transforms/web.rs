@@ -8,10 +8,44 @@
 //! * `$initial_referrer`, `$initial_referring_domain`, `$search_engine`, `mp_keyword`, `$pathname` are dropped
 //!   (they repeat the first visit's referrer, or carry search terms and paths).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use privet_config::PolicyConfig;
 use url::Url;
 
-use super::Working;
+use super::{Field, Working};
+
+/// The properties this transform consumes.
+pub const FIELDS: &[(&str, Field)] = &[
+    ("$referrer", Field::Referrer),
+    ("$referring_domain", Field::ReferringDomain),
+    ("$current_url", Field::CurrentUrl),
+    ("current_url_path", Field::CurrentUrlPath),
+    ("utm_source", Field::UtmSource),
+    ("utm_medium", Field::UtmMedium),
+    ("utm_campaign", Field::UtmCampaign),
+];
+
+/// Dropped: the first visit's referrer, search terms, paths, query strings, and ad-click ids.
+pub const DROPPED: &[&str] = &[
+    "$initial_referrer",
+    "$initial_referring_domain",
+    "$search_engine",
+    "mp_keyword",
+    "$pathname",
+    "current_url_search",
+    "current_url_protocol",
+    "utm_term",
+    "utm_content",
+    "utm_id",
+    "gclid",
+    "fbclid",
+    "msclkid",
+    "dclid",
+    "ttclid",
+];
 
 const SEARCH: &[&str] = &[
     "google.",
@@ -67,46 +101,22 @@ const EMAIL: &[&str] = &[
 
 /// Applies the web transform to an event.
 pub fn apply(w: &mut Working, policy: &PolicyConfig) {
-    let referrer = w.take_text("$referrer");
-    let referring_domain = w.take_text("$referring_domain");
-    for key in [
-        "$initial_referrer",
-        "$initial_referring_domain",
-        "$search_engine",
-        "mp_keyword",
-        "$pathname",
-    ] {
-        w.props.remove(key);
-    }
-    let current = w.take_text("$current_url");
+    let referrer = w.take_text(Field::Referrer);
+    let referring_domain = w.take_text(Field::ReferringDomain);
+    let current = w.take_text(Field::CurrentUrl);
     // mixpanel-browser's page views also carry the page's URL in parts: the query string (which may hold
     // emails and tokens) goes, the path becomes `url_path` like `$current_url`'s.
-    let path_part = w.take_text("current_url_path");
-    for key in ["current_url_search", "current_url_protocol"] {
-        w.props.remove(key);
-    }
-    let page = current.as_deref().and_then(|u| Url::parse(u.trim()).ok());
-    let page_host = page.as_ref().and_then(url_host);
-    w.dims.url_path = page.as_ref().map(url_path).or_else(|| {
+    let path_part = w.take_text(Field::CurrentUrlPath);
+    let page = current.as_deref().and_then(|u| parts(u.trim()));
+    let page_host = page.as_ref().map(|(host, _)| host.as_ref());
+    w.dims.url_path = page.as_ref().map(|(_, path)| id_free(path)).or_else(|| {
         path_part
             .as_deref()
             .and_then(|p| path(&format!("http://x/{}", p.trim_start_matches('/'))))
     });
-    w.dims.utm_source = w.take_text("utm_source");
-    w.dims.utm_medium = w.take_text("utm_medium");
-    w.dims.utm_campaign = w.take_text("utm_campaign");
-    for key in [
-        "utm_term",
-        "utm_content",
-        "utm_id",
-        "gclid",
-        "fbclid",
-        "msclkid",
-        "dclid",
-        "ttclid",
-    ] {
-        w.props.remove(key);
-    }
+    w.dims.utm_source = w.take_string(Field::UtmSource);
+    w.dims.utm_medium = w.take_string(Field::UtmMedium);
+    w.dims.utm_campaign = w.take_string(Field::UtmCampaign);
     let referrer_host = referrer
         .as_deref()
         .filter(|r| *r != "$direct")
@@ -120,7 +130,7 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig) {
     w.dims.referrer_type = Some(
         classify(
             referrer_host.as_deref(),
-            page_host.as_deref(),
+            page_host,
             w.dims.utm_medium.as_deref(),
             policy,
         )
@@ -144,37 +154,77 @@ pub fn classify(
     let Some(referrer) = referrer else {
         return "direct";
     };
-    // Does the host, or one of its parent domains, match? ("google." matches google.com, www.google.co.uk.)
-    let matches = |list: &[&str]| {
-        list.iter().any(|pattern| {
-            let labels = referrer.match_indices('.').map(|(i, _)| i + 1);
-            std::iter::once(0).chain(labels).any(|start| {
-                let rest = &referrer[start..];
-                if pattern.ends_with('.') {
-                    rest.starts_with(pattern)
-                } else {
-                    rest == *pattern
-                }
-            })
-        })
-    };
     let internal = page.is_some_and(|p| same_site(p, referrer))
         || policy
             .internal_domains
             .iter()
             .any(|d| same_site(&d.to_ascii_lowercase(), referrer));
     if internal {
-        "internal"
-    } else if matches(EMAIL) {
-        "email"
-    } else if matches(SEARCH) {
-        "search"
-    } else if matches(SOCIAL) {
-        "social"
-    } else {
-        "other"
+        return "internal";
+    }
+    // Does the host, or one of its parent domains, match? ("google." matches google.com, www.google.co.uk.)
+    // The most specific kind wins: email before search before social.
+    let mut best: Option<Kind> = None;
+    let starts = std::iter::once(0).chain(referrer.match_indices('.').map(|(i, _)| i + 1));
+    for start in starts {
+        let rest = &referrer[start..];
+        let label = rest.split('.').next().unwrap_or(rest);
+        let found = [
+            KNOWN.exact.get(rest),
+            rest.len()
+                .gt(&label.len())
+                .then(|| KNOWN.prefixes.get(label))
+                .flatten(),
+        ];
+        for kind in found.into_iter().flatten() {
+            best = Some(best.map_or(*kind, |b| b.min(*kind)));
+        }
+        if best == Some(Kind::Email) {
+            break;
+        }
+    }
+    match best {
+        Some(Kind::Email) => "email",
+        Some(Kind::Search) => "search",
+        Some(Kind::Social) => "social",
+        None => "other",
     }
 }
+
+/// Referrer kinds, most specific first.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Email,
+    Search,
+    Social,
+}
+
+/// The referrer lists as lookup tables: whole domains, and first labels (`google.`).
+struct Known {
+    exact: HashMap<&'static str, Kind>,
+    prefixes: HashMap<&'static str, Kind>,
+}
+
+static KNOWN: LazyLock<Known> = LazyLock::new(|| {
+    let mut known = Known {
+        exact: HashMap::new(),
+        prefixes: HashMap::new(),
+    };
+    // Least specific first, so that a domain on two lists keeps the more specific kind.
+    for (list, kind) in [
+        (SOCIAL, Kind::Social),
+        (SEARCH, Kind::Search),
+        (EMAIL, Kind::Email),
+    ] {
+        for pattern in list {
+            match pattern.strip_suffix('.') {
+                Some(label) => known.prefixes.insert(label, kind),
+                None => known.exact.insert(pattern, kind),
+            };
+        }
+    }
+    known
+});
 
 fn same_site(a: &str, b: &str) -> bool {
     let a = a.trim_start_matches("www.");
@@ -184,11 +234,7 @@ fn same_site(a: &str, b: &str) -> bool {
 
 /// The host of a URL, lower-cased.
 pub fn host(url: &str) -> Option<String> {
-    url_host(&Url::parse(url.trim()).ok()?)
-}
-
-fn url_host(url: &Url) -> Option<String> {
-    url.host_str().map(|h| h.to_ascii_lowercase())
+    parts(url.trim()).map(|(host, _)| host.into_owned())
 }
 
 fn bare_host(domain: &str) -> Option<String> {
@@ -202,12 +248,74 @@ fn bare_host(domain: &str) -> Option<String> {
 
 /// The path of a URL, without query string or fragment, with id-like segments replaced by `:id`.
 pub fn path(url: &str) -> Option<String> {
-    Some(url_path(&Url::parse(url.trim()).ok()?))
+    parts(url.trim()).map(|(_, path)| id_free(&path))
 }
 
-fn url_path(url: &Url) -> String {
-    let mut out = String::with_capacity(url.path().len());
-    for (i, segment) in url.path().split('/').enumerate() {
+/// A URL's lower-cased host and its path (without query string or fragment), as the `url` crate reads them.
+///
+/// Plain `http(s)://host[:port]/path` URLs, nearly all of them, are split in place; anything the `url` crate
+/// would rewrite (user info, IP addresses, percent-encoded or non-ASCII hosts, dot segments, characters it
+/// escapes) is handed to it.
+fn parts(url: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+    simple_parts(url).or_else(|| {
+        let parsed = Url::parse(url).ok()?;
+        let host = parsed.host_str()?.to_ascii_lowercase();
+        Some((Cow::Owned(host), Cow::Owned(parsed.path().to_string())))
+    })
+}
+
+fn simple_parts(url: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, after) = rest.split_at(end);
+    let host = match authority.split_once(':') {
+        Some((host, port))
+            if port.bytes().all(|b| b.is_ascii_digit())
+                && (port.is_empty() || port.parse::<u16>().is_ok()) =>
+        {
+            host
+        }
+        Some(_) => return None,
+        None => authority,
+    };
+    let plain_host = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        // A numeric last label may be an IP address in a form the `url` crate normalises.
+        && !host
+            .rsplit('.')
+            .next()
+            .is_some_and(|label| label.bytes().next().is_some_and(|b| b.is_ascii_digit()));
+    if !plain_host {
+        return None;
+    }
+    let path_end = after.find(['?', '#']).unwrap_or(after.len());
+    let path = &after[..path_end];
+    let plain_path = path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b))
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..");
+    if !plain_path {
+        return None;
+    }
+    let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(host.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(host)
+    };
+    let path = if path.is_empty() { "/" } else { path };
+    Some((host, Cow::Borrowed(path)))
+}
+
+/// A path with id-like segments replaced by `:id`.
+fn id_free(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for (i, segment) in path.split('/').enumerate() {
         if i > 0 {
             out.push('/');
         }
@@ -303,6 +411,35 @@ mod tests {
     }
 
     #[test]
+    fn plain_urls_are_split_as_the_url_crate_splits_them() {
+        for url in [
+            "https://platform.example.com/usage?from=2026-11-01#top",
+            "http://Example.COM:8080/a/b/",
+            "https://example.com",
+            "https://example.com?x=1",
+            "https://example.com/a%20b/c;d=1",
+            "https://user:pw@example.com/x",
+            "https://192.168.0.1/x",
+            "https://[::1]/x",
+            "https://example.com/a/../b/./c",
+            "https://example.com/a b",
+            "https://ex%41mple.com/",
+            "https://bücher.example/x",
+            "https://example.com/ü",
+            "https://example.com:99999/x",
+        ] {
+            let parsed = Url::parse(url).ok();
+            let expected = parsed
+                .as_ref()
+                .and_then(|u| Some((u.host_str()?.to_ascii_lowercase(), u.path().to_string())));
+            let got = parts(url).map(|(h, p)| (h.into_owned(), p.into_owned()));
+            assert_eq!(got, expected, "{url}");
+        }
+        assert!(simple_parts("https://platform.example.com/usage?x").is_some());
+        assert!(simple_parts("https://192.168.0.1/x").is_none());
+    }
+
+    #[test]
     fn referrers_are_classified() {
         let policy = PolicyConfig {
             internal_domains: vec!["docs.example.com".into()],
@@ -321,5 +458,16 @@ mod tests {
         assert_eq!(kind(Some("blog.somebody.dev"), None), "other");
         assert_eq!(kind(Some("blog.somebody.dev"), Some("email")), "email");
         assert_eq!(kind(Some("notgoogle.com"), None), "other");
+        assert_eq!(
+            kind(Some("google"), None),
+            "other",
+            "a prefix needs a domain after it"
+        );
+        assert_eq!(
+            kind(Some("mail.google.com"), None),
+            "email",
+            "email before search"
+        );
+        assert_eq!(kind(Some("old.reddit.com"), None), "social");
     }
 }

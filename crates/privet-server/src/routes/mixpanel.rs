@@ -129,18 +129,17 @@ pub async fn import(
         None => None,
     };
     let result = async {
-        let items = mixpanel::records(payload.data, app.config.ingest.max_batch)?;
         let mode = if payload.params.strict {
             events::Mode::ImportStrict
         } else {
             events::Mode::Import
         };
         let (good, bad) = events::decode(
-            items,
+            &payload.data,
             mode,
             &app.ingest.limits(),
             privet_model::time::now_us(),
-        );
+        )?;
         let ctx = event_context(&app, &payload.params, peer, &headers);
         app.ingest
             .events(
@@ -173,18 +172,17 @@ async fn events_request(
             app.config.ingest.max_body_bytes,
         )?;
         params = payload.params;
-        let items = mixpanel::records(payload.data, app.config.ingest.max_batch)?;
         let mode = if params.strict {
             events::Mode::TrackStrict
         } else {
             events::Mode::Track
         };
         let (good, bad) = events::decode(
-            items,
+            &payload.data,
             mode,
             &app.ingest.limits(),
             privet_model::time::now_us(),
-        );
+        )?;
         let ctx = event_context(app, &params, peer, headers);
         app.ingest
             .events(endpoint, &Auth::Token, &ctx, good, bad)
@@ -214,7 +212,7 @@ async fn profiles_request(
             app.config.ingest.max_body_bytes,
         )?;
         params = payload.params;
-        let items = mixpanel::records(payload.data, app.config.ingest.max_batch)?;
+        let items = mixpanel::records(payload.data.value()?, app.config.ingest.max_batch)?;
         let (good, bad) = profiles::decode(
             items,
             kind,

@@ -8,7 +8,6 @@ use axum::extract::{ConnectInfo, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use privet_ingest::body;
-use privet_ingest::mixpanel;
 use privet_ingest::native;
 use privet_ingest::service::{Auth, Endpoint};
 use privet_ingest::{IngestError, IngestResult};
@@ -53,8 +52,11 @@ pub async fn events(
             &wire(query.as_deref(), &headers, &bytes),
             app.config.ingest.max_body_bytes,
         )?;
-        let items = mixpanel::records(payload.data, app.config.ingest.max_batch)?;
-        let (good, bad) = native::decode(items, &app.ingest.limits(), privet_model::time::now_us());
+        let (good, bad) = native::decode(
+            &payload.data,
+            &app.ingest.limits(),
+            privet_model::time::now_us(),
+        )?;
         let ctx = event_context(&app, &payload.params, peer, &headers);
         app.ingest
             .events(

@@ -114,12 +114,24 @@ async fn every_kind_of_bad_input_is_a_clear_4xx() {
             400,
             "properties.deep",
         ),
+        // A record that is a 5,000-deep array is skipped without recursion and refused as not an object.
         (
             "pathological nesting",
             "application/json",
-            deep.into_bytes(),
+            deep.clone().into_bytes(),
             400,
-            "body",
+            "event",
+        ),
+        (
+            "pathological nesting in a property",
+            "application/json",
+            format!(
+                r#"{{"event": "x", "properties": {{"token": "{}", "deep": {deep}}}}}"#,
+                s.token
+            )
+            .into_bytes(),
+            400,
+            "properties.deep",
         ),
         (
             "unknown token",

@@ -74,7 +74,16 @@ pub struct WalEntry {
 impl WalEntry {
     /// Encodes the entry (version byte + postcard).
     pub fn encode(&self) -> Vec<u8> {
-        let out = vec![ENTRY_VERSION];
+        // Sized for the common case, so that encoding does not reallocate as it goes.
+        let estimate = 16
+            + self
+                .events
+                .iter()
+                .map(|e| 192 + e.name.len() + e.properties.len())
+                .sum::<usize>()
+            + 256 * self.profiles.len();
+        let mut out = Vec::with_capacity(estimate);
+        out.push(ENTRY_VERSION);
         postcard::to_extend(self, out).expect("WAL entries always encode")
     }
 
