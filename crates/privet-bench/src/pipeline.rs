@@ -55,44 +55,45 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<()> {
     let pipeline = Pipeline::new(config, Box::new(|_| None))?;
     let limits = Limits::default();
 
-    let run_pass = |probe: Option<&mut [Duration; 9]>| -> anyhow::Result<Duration> {
-        let session = VaultSession::new(&vault);
-        let ctx = EventContext::default();
-        let started = Instant::now();
-        let mut times = probe;
-        for line in &lines {
-            let t0 = Instant::now();
-            let raw = parse(line, &limits);
-            let t1 = Instant::now();
-            let mut last = t1;
-            let mut steps = [Duration::ZERO; 7];
-            let event = match times.as_deref_mut() {
-                Some(_) => pipeline.event_probed(PROJECT, &ctx, raw, &session, &mut |step| {
-                    let now = Instant::now();
-                    let index = Step::ALL
-                        .iter()
-                        .position(|s| *s == step)
-                        .expect("a known step");
-                    steps[index] += now - last;
-                    last = now;
-                }),
-                None => pipeline.event(PROJECT, &ctx, raw, &session),
-            };
-            let t2 = Instant::now();
-            let encoded = event.map(|e| encode(e).len()).unwrap_or(0);
-            std::hint::black_box(encoded);
-            if let Some(times) = times.as_deref_mut() {
-                times[0] += t1 - t0;
-                for (i, d) in steps.iter().enumerate() {
-                    times[i + 1] += *d;
+    let run_pass =
+        |probe: Option<&mut [Duration; Step::ALL.len() + 2]>| -> anyhow::Result<Duration> {
+            let session = VaultSession::new(&vault);
+            let ctx = EventContext::default();
+            let started = Instant::now();
+            let mut times = probe;
+            for line in &lines {
+                let t0 = Instant::now();
+                let raw = parse(line, &limits);
+                let t1 = Instant::now();
+                let mut last = t1;
+                let mut steps = [Duration::ZERO; Step::ALL.len()];
+                let event = match times.as_deref_mut() {
+                    Some(_) => pipeline.event_probed(PROJECT, &ctx, raw, &session, &mut |step| {
+                        let now = Instant::now();
+                        let index = Step::ALL
+                            .iter()
+                            .position(|s| *s == step)
+                            .expect("a known step");
+                        steps[index] += now - last;
+                        last = now;
+                    }),
+                    None => pipeline.event(PROJECT, &ctx, raw, &session),
+                };
+                let t2 = Instant::now();
+                let encoded = event.map(|e| encode(e).len()).unwrap_or(0);
+                std::hint::black_box(encoded);
+                if let Some(times) = times.as_deref_mut() {
+                    times[0] += t1 - t0;
+                    for (i, d) in steps.iter().enumerate() {
+                        times[i + 1] += *d;
+                    }
+                    times[Step::ALL.len() + 1] += t2.elapsed();
                 }
-                times[8] += t2.elapsed();
             }
-        }
-        let elapsed = started.elapsed();
-        vault.sync_blocking(session.finish()?)?;
-        Ok(elapsed)
-    };
+            let elapsed = started.elapsed();
+            vault.sync_blocking(session.finish()?)?;
+            Ok(elapsed)
+        };
 
     eprintln!(
         "cold pass over {} events ({} people, all new)…",
@@ -101,7 +102,7 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<()> {
     let cold = run_pass(None)?;
     eprintln!("warm passes…");
     let warm = run_pass(None)?.min(run_pass(None)?);
-    let mut breakdown = [Duration::ZERO; 9];
+    let mut breakdown = [Duration::ZERO; Step::ALL.len() + 2];
     run_pass(Some(&mut breakdown))?;
 
     let per_sec = |d: Duration| args.events as f64 / d.as_secs_f64();

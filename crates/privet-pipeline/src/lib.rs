@@ -107,8 +107,8 @@ impl PipelineStats {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     Identity,
+    /// The policy's actions and personal fields.
     Policy,
-    Personal,
     Location,
     Client,
     Web,
@@ -117,10 +117,9 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 7] = [
+    pub const ALL: [Step; 6] = [
         Step::Identity,
         Step::Policy,
-        Step::Personal,
         Step::Location,
         Step::Client,
         Step::Web,
@@ -130,8 +129,7 @@ impl Step {
     pub fn name(self) -> &'static str {
         match self {
             Step::Identity => "identity (vault pseudonyms)",
-            Step::Policy => "policy",
-            Step::Personal => "personal fields (vault)",
+            Step::Policy => "policy + personal fields (vault)",
             Step::Location => "location (GeoIP, k-anonymity)",
             Step::Client => "client (user agent, k-anonymity)",
             Step::Web => "web (referrer, URL)",
@@ -243,23 +241,9 @@ impl Pipeline {
         transforms::identity::apply(&mut w, project, cfg, vault);
         probe(Step::Identity);
         let subject = w.person();
-        let applied = transforms::policy::apply(
-            std::mem::take(&mut w.sorted.policy),
-            project,
-            subject,
-            vault,
-        );
-        w.settled = applied.settled;
+        let (settled, vaulted) = self.settle(&mut w.sorted, project, subject, cfg, vault);
+        w.settled = settled;
         probe(Step::Policy);
-        let personal = transforms::personal::apply(
-            std::mem::take(&mut w.sorted.personal),
-            project,
-            subject,
-            cfg,
-            vault,
-        );
-        self.count_vaulted(cfg, subject, applied.vaulted.len() + personal.len());
-        probe(Step::Personal);
         let location = transforms::location::apply(&mut w, ctx, self.geo.as_deref(), cfg, vault);
         if location.looked_up {
             self.stats.locations_looked_up.inc();
@@ -276,7 +260,7 @@ impl Pipeline {
         probe(Step::Web);
         let mut subjects: Vec<Pseudonym> = subject.into_iter().collect();
         subjects.extend(&w.groups);
-        let known = self.known(&subjects, personal.iter().chain(&applied.vaulted), vault);
+        let known = self.known(&subjects, vaulted.iter(), vault);
         let scanner = &policy.scanner;
         let mut redacted = scan_props(&mut w.sorted.other, scanner, &known);
         for column in [
@@ -338,44 +322,19 @@ impl Pipeline {
                 let payload = match arg {
                     Value::Object(props) => {
                         let mut sorted = Sorted::profile(&policy.roles, props);
-                        let applied = transforms::policy::apply(
-                            std::mem::take(&mut sorted.policy),
-                            project,
-                            subject,
-                            vault,
-                        );
-                        let personal = transforms::personal::apply(
-                            std::mem::take(&mut sorted.personal),
-                            project,
-                            subject,
-                            cfg,
-                            vault,
-                        );
-                        self.count_vaulted(cfg, subject, applied.vaulted.len() + personal.len());
                         let groups = transforms::identity::pseudonymize_properties(
                             &mut sorted,
                             project,
                             cfg,
                             vault,
                         );
-                        // Identifiers the policy also names get its action too.
-                        let then = transforms::policy::apply(
-                            std::mem::take(&mut sorted.policy),
-                            project,
-                            subject,
-                            vault,
-                        );
+                        let (settled, vaulted) =
+                            self.settle(&mut sorted, project, subject, cfg, vault);
                         let mut subjects: Vec<Pseudonym> = subject.into_iter().collect();
                         subjects.extend(groups);
-                        let known = self.known(
-                            &subjects,
-                            personal.iter().chain(&applied.vaulted).chain(&then.vaulted),
-                            vault,
-                        );
+                        let known = self.known(&subjects, vaulted.iter(), vault);
                         let redacted = scan_props(&mut sorted.other, &policy.scanner, &known);
                         self.stats.spans_redacted.inc_by(redacted as u64);
-                        let mut settled = applied.settled;
-                        settled.extend(then.settled);
                         let mut out = String::new();
                         transforms::write_object(&mut out, &sorted.other, &settled);
                         out
@@ -392,10 +351,31 @@ impl Pipeline {
         })
     }
 
-    fn count_vaulted(&self, cfg: &PolicyConfig, subject: Option<Pseudonym>, n: usize) {
+    /// Applies the policy's actions and moves personal fields to the vault, for an event or a profile
+    /// operation: returns what the policy settled and the text values that went to the vault (for the scanner).
+    fn settle<'a>(
+        &self,
+        sorted: &mut Sorted<'a>,
+        project: ProjectId,
+        subject: Option<Pseudonym>,
+        cfg: &PolicyConfig,
+        vault: &dyn IdentityVault,
+    ) -> (Vec<Prop<'a>>, Vec<String>) {
+        let applied =
+            transforms::policy::apply(std::mem::take(&mut sorted.policy), project, subject, vault);
+        let mut vaulted = transforms::personal::apply(
+            std::mem::take(&mut sorted.personal),
+            project,
+            subject,
+            cfg,
+            vault,
+        );
         if cfg.personal_fields == privet_config::PersonalFieldAction::Vault && subject.is_some() {
+            let n = applied.vaulted.len() + vaulted.len();
             self.stats.fields_vaulted.inc_by(n as u64);
         }
+        vaulted.extend(applied.vaulted);
+        (applied.settled, vaulted)
     }
 
     /// The values to look for in free text: what the vault holds for the subjects (one cached automaton per

@@ -44,6 +44,27 @@ pub enum Properties<'a> {
     Other,
 }
 
+/// The visits of every scalar (but null), each answering `$value`.
+macro_rules! scalars {
+    ($ret:ty, $value:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$ret, E> {
+            Ok($value)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$ret, E> {
+            Ok($value)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$ret, E> {
+            Ok($value)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$ret, E> {
+            Ok($value)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<$ret, E> {
+            Ok($value)
+        }
+    };
+}
+
 /// Parses a document's records, checking the batch size. A document that is not JSON fails as a whole, as
 /// does one that is neither an object nor an array; a record that is not an object fails on its own.
 pub fn records(document: &Document, max_batch: usize) -> Result<Vec<Item<'_>>, IngestError> {
@@ -91,21 +112,7 @@ impl<'de> Visitor<'de> for Top<'_, 'de> {
         Ok(true)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<bool, E> {
-        Ok(false)
-    }
+    scalars!(bool, false);
     fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
         Ok(false)
     }
@@ -134,21 +141,7 @@ impl<'de> Visitor<'de> for ItemVisitor {
         skip_seq(seq).map(|()| Item::NotObject)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Item<'de>, E> {
-        Ok(Item::NotObject)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Item<'de>, E> {
-        Ok(Item::NotObject)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Item<'de>, E> {
-        Ok(Item::NotObject)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Item<'de>, E> {
-        Ok(Item::NotObject)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Item<'de>, E> {
-        Ok(Item::NotObject)
-    }
+    scalars!(Item<'de>, Item::NotObject);
     fn visit_unit<E: de::Error>(self) -> Result<Item<'de>, E> {
         Ok(Item::NotObject)
     }
@@ -202,21 +195,7 @@ impl<'de> Visitor<'de> for PropertiesVisitor {
         skip_seq(seq).map(|()| Properties::Other)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Properties<'de>, E> {
-        Ok(Properties::Other)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Properties<'de>, E> {
-        Ok(Properties::Other)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Properties<'de>, E> {
-        Ok(Properties::Other)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Properties<'de>, E> {
-        Ok(Properties::Other)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Properties<'de>, E> {
-        Ok(Properties::Other)
-    }
+    scalars!(Properties<'de>, Properties::Other);
 }
 
 /// An object's key: borrowed from the text unless it held escapes.
