@@ -122,23 +122,25 @@ pub enum JsonError {
 impl JsonError {
     /// The error answer for a JSON syntax error (by position only: serde_json's messages can quote input).
     pub fn error(self, e: &serde_json::Error) -> IngestError {
-        match self {
-            JsonError::Whole("body") => IngestError::bad_request(
-                "bad_json",
-                Some("body".to_string()),
-                format!("the body is not valid JSON: {}", describe_json_error(e)),
-            ),
-            JsonError::Whole(field) => IngestError::bad_request(
-                "bad_json",
-                Some(field.to_string()),
-                format!("`{field}` is not valid JSON: {}", describe_json_error(e)),
-            ),
-            JsonError::Line(n) => IngestError::bad_request(
-                "bad_json",
-                Some(format!("line {n}")),
-                format!("line {n} is not valid JSON: {}", describe_json_error(e)),
-            ),
-        }
+        self.answer(&describe_json_error(e))
+    }
+
+    /// The error answer for text that is not UTF-8 from byte `at` on.
+    fn not_utf8(self, at: usize) -> IngestError {
+        self.answer(&format!("it is not UTF-8 from byte {at} on"))
+    }
+
+    fn answer(self, why: &str) -> IngestError {
+        let (field, what) = match self {
+            JsonError::Whole("body") => ("body".to_string(), "the body".to_string()),
+            JsonError::Whole(field) => (field.to_string(), format!("`{field}`")),
+            JsonError::Line(n) => (format!("line {n}"), format!("line {n}")),
+        };
+        IngestError::bad_request(
+            "bad_json",
+            Some(field),
+            format!("{what} is not valid JSON: {why}"),
+        )
     }
 }
 
@@ -226,11 +228,7 @@ pub fn decode_data(text: &str) -> Result<Document, IngestError> {
 
 /// JSON text must be UTF-8.
 fn utf8(bytes: &[u8], part: JsonError) -> Result<&str, IngestError> {
-    std::str::from_utf8(bytes).map_err(|_| {
-        let e = serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
-            .expect_err("serde_json refuses text that is not UTF-8");
-        part.error(&e)
-    })
+    std::str::from_utf8(bytes).map_err(|e| part.not_utf8(e.valid_up_to()))
 }
 
 /// Base64 as SDKs really send it: padding optional, URL-safe alphabet allowed, `+` possibly turned into a space.
@@ -572,6 +570,21 @@ mod tests {
         let secret = STANDARD.encode("{\"email\": \"alice@example.com\""); // broken JSON inside base64
         let err = parsed("application/x-www-form-urlencoded", &form(&secret)).unwrap_err();
         assert!(!err.message.contains("alice"), "{}", err.message);
+        // Text that is not UTF-8, even inside a string a parser could skip, is refused (never a panic).
+        for body in [&b"[\"\xff\"]"[..], &b"{\"event\": \"x\xc3\"}"[..]] {
+            let err = parsed("application/json", body).unwrap_err();
+            assert_eq!(
+                (err.reason, err.field.as_deref()),
+                ("bad_json", Some("body"))
+            );
+            assert!(err.message.contains("not UTF-8"), "{}", err.message);
+        }
+        let err = parsed(
+            "application/x-www-form-urlencoded",
+            &form(&STANDARD.encode(b"[\"\xff\"]")),
+        )
+        .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("data"));
         let deep = "[".repeat(10_000);
         let err = parsed("application/json", deep.as_bytes()).unwrap_err();
         assert_eq!(err.reason, "bad_json");

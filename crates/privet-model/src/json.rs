@@ -219,15 +219,6 @@ impl RawProperties {
         self.iter().any(|(k, _)| k == name)
     }
 
-    /// Removes every value of `name`.
-    pub fn remove(&mut self, name: &str) {
-        let text = &self.text;
-        self.entries.retain(|(n, _)| match n {
-            Name::Span(span) => &text[span.clone()] != name,
-            Name::Owned(owned) => &**owned != name,
-        });
-    }
-
     /// Where `slice` lies in the text, if it is a slice of it.
     fn span_of(&self, slice: &str) -> Option<Range<usize>> {
         let base = self.text.as_ptr() as usize;
@@ -275,8 +266,6 @@ mod tests {
                 .as_object()
                 .unwrap()
         );
-        props.remove("d");
-        assert!(!props.contains("d") && props.len() == 4);
     }
 
     #[test]

@@ -216,6 +216,33 @@ fn identity_events() {
 }
 
 #[test]
+fn identity_fields_off_their_own_events_follow_the_policy() {
+    // `alias` means something only on `$create_alias`; elsewhere it is a property like any other, so a policy
+    // that calls it an identifier still pseudonymises it.
+    let f = with_policy(PolicyConfig {
+        k: 1,
+        identifier_properties: vec!["alias".into()],
+        properties: [(
+            "$anon_distinct_id".to_string(),
+            privet_config::PropertyAction::Drop,
+        )]
+        .into_iter()
+        .collect(),
+        ..Default::default()
+    });
+    let event = f
+        .event(raw(
+            "Viewed page",
+            json!({"distinct_id": "u1", "alias": "user-1234", "$anon_distinct_id": "dev-42"}),
+        ))
+        .unwrap();
+    assert_clean(&event);
+    let props: Value = serde_json::from_str(&event.properties).unwrap();
+    assert!(props["alias"].is_i64(), "{props}");
+    assert!(props.get("$anon_distinct_id").is_none(), "{props}");
+}
+
+#[test]
 fn ignore_drops_the_event() {
     for flag in [json!(true), json!("true"), json!(1)] {
         assert!(

@@ -162,7 +162,14 @@ impl Decoder<'_> {
         };
         let with_id = |e: RecordError| e.with_insert_id(insert_id.as_deref());
         let name = match record.event.map(|e| RawJson::new(e.get())) {
-            Some(e) if e.kind() == JsonKind::String => match e.as_str() {
+            Some(e) if !matches!(e.kind(), JsonKind::String | JsonKind::Null) => {
+                return Err(with_id(err(
+                    "event",
+                    "bad_event",
+                    "the event name must be a string",
+                )));
+            }
+            event => match event.and_then(RawJson::as_str) {
                 Some(s) if !s.trim().is_empty() => s.into_owned(),
                 _ => {
                     return Err(with_id(err(
@@ -172,27 +179,6 @@ impl Decoder<'_> {
                     )));
                 }
             },
-            None => {
-                return Err(with_id(err(
-                    "event",
-                    "missing_event",
-                    "the event name is missing or empty",
-                )));
-            }
-            Some(e) if e.kind() == JsonKind::Null => {
-                return Err(with_id(err(
-                    "event",
-                    "missing_event",
-                    "the event name is missing or empty",
-                )));
-            }
-            Some(_) => {
-                return Err(with_id(err(
-                    "event",
-                    "bad_event",
-                    "the event name must be a string",
-                )));
-            }
         };
         if name.len() > MAX_NAME_BYTES {
             return Err(with_id(err(

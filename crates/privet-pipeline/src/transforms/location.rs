@@ -300,7 +300,8 @@ mod tests {
             &serde_json::json!({"ip": "81.2.69.142", "$latitude": 1.5, "$city": "Paris", "mp_country_code": "fr"}),
         );
         let properties = raw.properties.clone();
-        let mut w = Working::new(raw, &properties, &crate::transforms::Roles::new(&policy));
+        let roles = crate::transforms::Roles::new(&policy);
+        let mut w = Working::new(raw, &properties, &roles);
         let outcome = apply(
             &mut w,
             &EventContext::default(),

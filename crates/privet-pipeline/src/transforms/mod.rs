@@ -94,6 +94,9 @@ pub enum Role {
 pub struct Roles {
     event: HashMap<Box<str>, Role>,
     profile: HashMap<Box<str>, Role>,
+    /// What the identity fields that mean something only on their own events (`alias` off `$create_alias`) are
+    /// on other events: what they would be without the identity transform.
+    restored: HashMap<&'static str, Role>,
 }
 
 impl Roles {
@@ -140,10 +143,18 @@ impl Roles {
         for name in location::PROFILE_DROPPED {
             profile.insert((*name).into(), Role::Drop);
         }
+        let restored = identity::FIELDS
+            .iter()
+            .map(|(name, _)| (*name, Roles::of(&event, name)))
+            .collect();
         for (name, field) in CONTROL_FIELDS.iter().chain(identity::FIELDS) {
             event.insert((*name).into(), Role::Field(*field));
         }
-        Roles { event, profile }
+        Roles {
+            event,
+            profile,
+            restored,
+        }
     }
 
     fn of(table: &HashMap<Box<str>, Role>, name: &str) -> Role {
@@ -258,6 +269,7 @@ pub struct Working<'a> {
     pub insert_id: Option<String>,
     /// The built-in transforms' fields (the last value of a repeated name).
     fields: [Option<RawJson<'a>>; Field::COUNT],
+    roles: &'a Roles,
     pub sorted: Sorted<'a>,
     pub identity: EventIdentity,
     pub identity_op: Option<IdentityOp>,
@@ -271,7 +283,7 @@ pub struct Working<'a> {
 
 impl<'a> Working<'a> {
     /// Sorts the event's properties by role; the event keeps borrowing them.
-    pub fn new(raw: RawEvent, properties: &'a RawProperties, roles: &Roles) -> Self {
+    pub fn new(raw: RawEvent, properties: &'a RawProperties, roles: &'a Roles) -> Self {
         let mut fields = [None; Field::COUNT];
         let mut sorted = Sorted::default();
         for (name, value) in properties.iter() {
@@ -291,6 +303,7 @@ impl<'a> Working<'a> {
             time_us: raw.time_us,
             insert_id: raw.insert_id,
             fields,
+            roles,
             sorted,
             identity: EventIdentity::default(),
             identity_op: None,
@@ -329,14 +342,23 @@ impl<'a> Working<'a> {
         self.take_text(field).map(Cow::into_owned)
     }
 
-    /// Gives a field back to be treated as an ordinary property (`alias` on an event other than
-    /// `$create_alias`), under the name `name`.
+    /// Gives an identity field back, to be treated as any other property of that name (`alias` on an event other
+    /// than `$create_alias`: scanned and kept, or whatever the policy says of `alias`).
     pub fn restore(&mut self, field: Field, name: &'static str) {
         if let Some(value) = self.take(field) {
-            self.sorted.other.push(Prop {
-                name: Cow::Borrowed(name),
-                value: Val::Raw(value),
-            });
+            let role = self
+                .roles
+                .restored
+                .get(name)
+                .copied()
+                .unwrap_or(Role::Other);
+            self.sorted.add(
+                role,
+                Prop {
+                    name: Cow::Borrowed(name),
+                    value: Val::Raw(value),
+                },
+            );
         }
     }
 
