@@ -141,6 +141,7 @@ fn minimal((i, e): (usize, &Ev)) -> MinimalEvent {
         },
         properties: e.properties.to_string(),
         store: true,
+        sealed: None,
     }
 }
 

@@ -67,6 +67,26 @@ fn identifiers_in_free_text_are_redacted() {
 }
 
 #[test]
+fn pseudonyms_in_targets_are_kept_even_when_they_look_like_card_numbers() {
+    let (_dir, _key, log) = log();
+    // 2452838392825419534 passes the Luhn check: in free text it would be a card number.
+    let e = log
+        .append(
+            Record::new("user:2", "person.export")
+                .target("person:2452838392825419534")
+                .reason("card 2452838392825419534"),
+        )
+        .unwrap();
+    assert_eq!(e.target.as_deref(), Some("person:2452838392825419534"));
+    assert_eq!(e.reason.as_deref(), Some("card [card]"));
+    // A target that is not one of Privet's references is scanned like free text.
+    let e = log
+        .append(Record::new("cli", "person.erase").target("person:alice.smith@example.com"))
+        .unwrap();
+    assert_eq!(e.target.as_deref(), Some("person:[email]"));
+}
+
+#[test]
 fn the_database_refuses_updates_and_deletes() {
     let (dir, _key, _log) = log();
     let conn = Connection::open(dir.path().join("audit").join("audit.sqlite")).unwrap();

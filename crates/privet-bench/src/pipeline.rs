@@ -3,9 +3,11 @@
 //! with k-anonymity, user agent, referrer/URL, free-text scan), encode — with a breakdown per step.
 //!
 //! The real identity vault (SQLite, XChaCha20-Poly1305) is used, in a temporary directory. Two passes: *cold*
-//! (every person is new: pseudonyms and data keys are created) and *warm* (people seen before, the steady state
-//! of a running product). The totals come from passes without the per-step clock, the breakdown from one with it.
+//! (every person is new: pseudonyms and data keys are created, and no place or client combination is published
+//! yet, so every event's precise values are sealed) and *warm* (people seen before, and the values `k` people
+//! share published, as the store's publication would: the steady state of a running product). The totals come from passes without the per-step clock, the breakdown from one with it.
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -14,6 +16,7 @@ use privet_config::PrivacyConfig;
 use privet_ingest::Document;
 use privet_ingest::limits::Limits;
 use privet_ingest::mixpanel::events::{self, Mode};
+use privet_model::withheld::Dimension;
 use privet_model::{EventRow, ProjectId, RawEvent};
 use privet_pipeline::{EventContext, Pipeline, Step, VaultSession};
 use privet_store::wal::WalEntry;
@@ -55,55 +58,71 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<()> {
     let pipeline = Pipeline::new(config, Box::new(|_| None))?;
     let limits = Limits::default();
 
-    let run_pass =
-        |probe: Option<&mut [Duration; Step::ALL.len() + 2]>| -> anyhow::Result<Duration> {
-            let session = VaultSession::new(&vault);
-            let ctx = EventContext::default();
-            let started = Instant::now();
-            let mut times = probe;
-            for line in &lines {
-                let t0 = Instant::now();
-                let raw = parse(line, &limits);
-                let t1 = Instant::now();
-                let mut last = t1;
-                let mut steps = [Duration::ZERO; Step::ALL.len()];
-                let event = match times.as_deref_mut() {
-                    Some(_) => pipeline.event_probed(PROJECT, &ctx, raw, &session, &mut |step| {
-                        let now = Instant::now();
-                        let index = Step::ALL
-                            .iter()
-                            .position(|s| *s == step)
-                            .expect("a known step");
-                        steps[index] += now - last;
-                        last = now;
-                    }),
-                    None => pipeline.event(PROJECT, &ctx, raw, &session),
-                };
-                let t2 = Instant::now();
-                let encoded = event.map(|e| encode(e).len()).unwrap_or(0);
-                std::hint::black_box(encoded);
-                if let Some(times) = times.as_deref_mut() {
-                    times[0] += t1 - t0;
-                    for (i, d) in steps.iter().enumerate() {
-                        times[i + 1] += *d;
-                    }
-                    times[Step::ALL.len() + 1] += t2.elapsed();
-                }
+    // What the store would count: the people behind each withheld value (filled by the cold pass).
+    let mut sightings: HashMap<(Dimension, String), HashSet<i64>> = HashMap::new();
+    let run_pass = |probe: Option<&mut [Duration; Step::ALL.len() + 2]>,
+                    mut tally: Option<&mut HashMap<(Dimension, String), HashSet<i64>>>|
+     -> anyhow::Result<Duration> {
+        let session = VaultSession::new(&vault);
+        let ctx = EventContext::default();
+        let started = Instant::now();
+        let mut counting = Duration::ZERO;
+        let mut times = probe;
+        for line in &lines {
+            let t0 = Instant::now();
+            let raw = parse(line, &limits);
+            let t1 = Instant::now();
+            let mut last = t1;
+            let mut steps = [Duration::ZERO; Step::ALL.len()];
+            let event = match times.as_deref_mut() {
+                Some(_) => pipeline.event_probed(PROJECT, &ctx, raw, &session, &mut |step| {
+                    let now = Instant::now();
+                    let index = Step::ALL
+                        .iter()
+                        .position(|s| *s == step)
+                        .expect("a known step");
+                    steps[index] += now - last;
+                    last = now;
+                }),
+                None => pipeline.event(PROJECT, &ctx, raw, &session),
+            };
+            let t2 = Instant::now();
+            if let (Some(tally), Some(event)) = (tally.as_deref_mut(), &event) {
+                count(&vault, event, tally);
+                counting += t2.elapsed();
             }
-            let elapsed = started.elapsed();
-            vault.sync_blocking(session.finish()?)?;
-            Ok(elapsed)
-        };
+            let encoded = event.map(|e| encode(e).len()).unwrap_or(0);
+            std::hint::black_box(encoded);
+            if let Some(times) = times.as_deref_mut() {
+                times[0] += t1 - t0;
+                for (i, d) in steps.iter().enumerate() {
+                    times[i + 1] += *d;
+                }
+                times[Step::ALL.len() + 1] += t2.elapsed();
+            }
+        }
+        let elapsed = started.elapsed() - counting;
+        vault.sync_blocking(session.finish()?)?;
+        Ok(elapsed)
+    };
 
     eprintln!(
         "cold pass over {} events ({} people, all new)…",
         args.events, args.people
     );
-    let cold = run_pass(None)?;
-    eprintln!("warm passes…");
-    let warm = run_pass(None)?.min(run_pass(None)?);
+    let cold = run_pass(None, Some(&mut sightings))?;
+    // As the store's publication would: every place and client combination shared by k people is published.
+    let k = pipeline.policy(PROJECT).k;
+    let published: Vec<(Dimension, String)> = sightings
+        .into_iter()
+        .filter(|(_, people)| people.len() >= k)
+        .map(|(key, _)| key)
+        .collect();
+    vault.publish(PROJECT.0, &published);
+    eprintln!("warm passes ({} values published)…", published.len());
+    let warm = run_pass(None, None)?.min(run_pass(None, None)?);
     let mut breakdown = [Duration::ZERO; Step::ALL.len() + 2];
-    run_pass(Some(&mut breakdown))?;
+    run_pass(Some(&mut breakdown), None)?;
 
     let per_sec = |d: Duration| args.events as f64 / d.as_secs_f64();
     let mut summary = Table::new();
@@ -172,6 +191,25 @@ fn parse(line: &str, limits: &Limits) -> RawEvent {
     good.pop().expect("one event").event
 }
 
+/// Counts the event's person under each withheld value it carries.
+fn count(
+    vault: &Vault,
+    event: &privet_model::MinimalEvent,
+    tally: &mut HashMap<(Dimension, String), HashSet<i64>>,
+) {
+    let (Some(sealed), Some(person)) = (&event.sealed, event.identity.distinct) else {
+        return;
+    };
+    let withheld = vault
+        .open_withheld(PROJECT.0, sealed)
+        .expect("the vault opens its own seal");
+    let mut dims = event.dims.clone();
+    privet_model::withheld::restore(&mut dims, withheld);
+    for key in privet_model::withheld::keys(&dims) {
+        tally.entry(key).or_default().insert(person.0);
+    }
+}
+
 /// Encodes the event as the write-ahead log would (the store resolves `person_id`; here it is the user id).
 fn encode(event: privet_model::MinimalEvent) -> Vec<u8> {
     let row = EventRow {
@@ -183,6 +221,7 @@ fn encode(event: privet_model::MinimalEvent) -> Vec<u8> {
         dims: event.dims,
         properties: event.properties,
         dedup_key: None,
+        sealed: event.sealed,
     };
     WalEntry {
         project: PROJECT.0,

@@ -41,6 +41,8 @@ pub enum LoadError {
     Ingest(#[from] IngestError),
     #[error("generating the demo data failed: {0}")]
     Generator(String),
+    #[error("publishing the places and clients k people share failed: {0}")]
+    Publish(#[from] privet_store::StoreError),
 }
 
 /// What a load did.
@@ -142,7 +144,8 @@ struct Sent {
 }
 
 /// Generates the dataset `options` describe and stores it in `project` of `app`, showing a progress bar on
-/// standard error if `show_progress` (and it is a terminal). Events are durable when this returns.
+/// standard error if `show_progress` (and it is a terminal). Events are durable, and the places and client
+/// combinations `k` people share are published, when this returns.
 pub async fn load(
     app: &App,
     project: ProjectId,
@@ -235,6 +238,8 @@ pub async fn load(
     while let Some(done) = sender.in_flight.join_next().await {
         sender.account(done)?;
     }
+    // Places and client combinations that k people share are shown now rather than at the next background pass.
+    app.store.publish().await?;
     bar.finish_and_clear();
     let mut summary = sender.summary;
     summary.elapsed = started.elapsed();

@@ -76,6 +76,9 @@ pub struct MinimalEvent {
     pub properties: String,
     /// False for pure identity operations (`$create_alias`, `$merge`), which are applied but not stored.
     pub store: bool,
+    /// The precise place and client values `dims` is stored without until `k` people share them, sealed
+    /// (see [`crate::withheld`]).
+    pub sealed: Option<Vec<u8>>,
 }
 
 /// A stored event: one row of the `events` table. This is what the write-ahead log and segments contain.
@@ -92,4 +95,6 @@ pub struct EventRow {
     pub properties: String,
     /// Hash of (event, distinct id, time, `$insert_id`): equal keys are the same event sent twice.
     pub dedup_key: Option<u64>,
+    /// Withheld dimensions, sealed (see [`crate::withheld`]).
+    pub sealed: Option<Vec<u8>>,
 }

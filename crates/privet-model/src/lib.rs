@@ -18,6 +18,7 @@ pub mod json;
 pub mod profile;
 pub mod project;
 pub mod time;
+pub mod withheld;
 
 pub use category::DataCategory;
 pub use event::{Dimensions, EventRow, MinimalEvent, RawEvent};

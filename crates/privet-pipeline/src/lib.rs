@@ -15,6 +15,7 @@
 //! nobody touched are copied from the request's text as they are. Real identities go only to the identity vault
 //! ([`vault::IdentityVault`]). Nothing in this crate logs or returns a raw value.
 
+pub mod publication;
 pub mod transforms;
 pub mod vault;
 
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 use privet_config::{PolicyConfig, PrivacyConfig};
+use privet_model::withheld::Dimension;
 use privet_model::{
     JsonKind, MinimalEvent, ProfileOp, ProfileTarget, ProfileUpdate, ProjectId, Pseudonym,
     RawEvent, RawProfileTarget, RawProfileUpdate,
@@ -32,11 +34,21 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::registry::Registry;
 use serde_json::Value;
 
+pub use publication::Publication;
 use transforms::client::UserAgents;
 use transforms::location::{Geo, GeoDb};
 use transforms::scan::{KnownValues, Scanner};
 use transforms::{Prop, Roles, Sorted, Val, Working};
 pub use vault::{IdKind, IdentityVault, MemoryVault, VaultSession};
+
+/// Whether a value is published in `project`; with `k` ≤ 1 everything is.
+fn published(
+    vault: &dyn IdentityVault,
+    project: ProjectId,
+    k: usize,
+) -> impl Fn(Dimension, &str) -> bool + '_ {
+    move |dimension, key| k <= 1 || vault.is_published(project, dimension, key)
+}
 
 /// Facts about the request an event arrived in.
 #[derive(Clone, Debug, Default)]
@@ -244,7 +256,13 @@ impl Pipeline {
         let (settled, vaulted) = self.settle(&mut w.sorted, project, subject, cfg, vault);
         w.settled = settled;
         probe(Step::Policy);
-        let location = transforms::location::apply(&mut w, ctx, self.geo.as_deref(), cfg, vault);
+        let location = transforms::location::apply(
+            &mut w,
+            ctx,
+            self.geo.as_deref(),
+            cfg,
+            &published(vault, project, cfg.k),
+        );
         if location.looked_up {
             self.stats.locations_looked_up.inc();
         }
@@ -252,7 +270,7 @@ impl Pipeline {
             self.stats.locations_coarsened.inc();
         }
         probe(Step::Location);
-        if transforms::client::apply(&mut w, ctx, &self.agents, cfg, vault) {
+        if transforms::client::apply(&mut w, ctx, &self.agents, &published(vault, project, cfg.k)) {
             self.stats.clients_coarsened.inc();
         }
         probe(Step::Client);
@@ -276,7 +294,8 @@ impl Pipeline {
             }
         }
         self.stats.spans_redacted.inc_by(redacted as u64);
-        let event = w.finish();
+        let sealed = (!w.withheld.is_empty()).then(|| vault.seal(project, &w.withheld));
+        let event = w.finish(sealed);
         probe(Step::Scan);
         Some(event)
     }

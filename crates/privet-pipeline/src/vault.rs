@@ -1,4 +1,5 @@
-//! The pipeline's view of the identity vault: pseudonyms, vaulted fields, values to scan for, and k-anonymity.
+//! The pipeline's view of the identity vault: pseudonyms, vaulted fields, values to scan for, published values
+//! and the seal of withheld ones (k-anonymity at rest).
 //!
 //! [`VaultSession`] adapts the real [`privet_vault::Vault`] for one request: it collects the [`Ticket`] of every
 //! write the request caused, so the caller can wait until they are durable before acknowledging, and it remembers
@@ -10,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
+use privet_model::withheld::{Dimension, Withheld};
 use privet_model::{ProjectId, Pseudonym};
 pub use privet_vault::IdKind;
 use privet_vault::{Ticket, Vault, VaultError};
@@ -23,8 +25,11 @@ pub trait IdentityVault {
     fn store_field(&self, project: ProjectId, subject: Pseudonym, name: &str, value: &str);
     /// Values the vault holds for a subject (to find them in free text).
     fn known_values(&self, subject: Pseudonym) -> Arc<[String]>;
-    /// Whether `value` of `dimension` has been seen with at least `k` people (counting `person`).
-    fn admit(&self, dimension: &str, value: &str, person: Option<Pseudonym>, k: usize) -> bool;
+    /// Whether a value is published in the project (stored for at least `k` people; see
+    /// `privet_model::withheld`).
+    fn is_published(&self, project: ProjectId, dimension: Dimension, key: &str) -> bool;
+    /// Seals the values an event is stored without.
+    fn seal(&self, project: ProjectId, withheld: &Withheld) -> Vec<u8>;
 }
 
 /// The real vault, for one request.
@@ -85,8 +90,12 @@ impl IdentityVault for VaultSession<'_> {
         })
     }
 
-    fn admit(&self, dimension: &str, value: &str, person: Option<Pseudonym>, k: usize) -> bool {
-        self.vault.admit(dimension, value, person, k)
+    fn is_published(&self, project: ProjectId, dimension: Dimension, key: &str) -> bool {
+        self.vault.is_published(project.0, dimension, key)
+    }
+
+    fn seal(&self, project: ProjectId, withheld: &Withheld) -> Vec<u8> {
+        self.vault.seal_withheld(project.0, withheld)
     }
 }
 
@@ -100,7 +109,9 @@ pub struct MemoryVault {
 struct MemoryInner {
     ids: HashMap<(ProjectId, String, String), Pseudonym>,
     fields: HashMap<Pseudonym, Vec<(String, String)>>,
-    places: HashMap<(String, String), Vec<Pseudonym>>,
+    published: std::collections::HashSet<(ProjectId, Dimension, String)>,
+    /// Sealed blobs are indices into this list (the stand-in does not encrypt).
+    sealed: Vec<Withheld>,
 }
 
 impl MemoryVault {
@@ -112,6 +123,20 @@ impl MemoryVault {
             .get(&subject)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Marks values as published.
+    pub fn publish(&self, project: ProjectId, keys: &[(Dimension, String)]) {
+        let mut inner = self.inner.lock();
+        for (dimension, key) in keys {
+            inner.published.insert((project, *dimension, key.clone()));
+        }
+    }
+
+    /// What a blob made by [`IdentityVault::seal`] holds.
+    pub fn open(&self, sealed: &[u8]) -> Option<Withheld> {
+        let index = usize::try_from(u64::from_le_bytes(sealed.try_into().ok()?)).ok()?;
+        self.inner.lock().sealed.get(index).cloned()
     }
 }
 
@@ -137,20 +162,16 @@ impl IdentityVault for MemoryVault {
         self.fields(subject).into_iter().map(|(_, v)| v).collect()
     }
 
-    fn admit(&self, dimension: &str, value: &str, person: Option<Pseudonym>, k: usize) -> bool {
-        if k <= 1 {
-            return true;
-        }
+    fn is_published(&self, project: ProjectId, dimension: Dimension, key: &str) -> bool {
+        self.inner
+            .lock()
+            .published
+            .contains(&(project, dimension, key.to_string()))
+    }
+
+    fn seal(&self, _project: ProjectId, withheld: &Withheld) -> Vec<u8> {
         let mut inner = self.inner.lock();
-        let people = inner
-            .places
-            .entry((dimension.to_string(), value.to_string()))
-            .or_default();
-        if let Some(person) = person
-            && !people.contains(&person)
-        {
-            people.push(person);
-        }
-        people.len() >= k
+        inner.sealed.push(withheld.clone());
+        ((inner.sealed.len() - 1) as u64).to_le_bytes().to_vec()
     }
 }

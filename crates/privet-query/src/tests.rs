@@ -22,6 +22,7 @@ async fn store_with_events(dir: &std::path::Path) -> Store {
             dims: Dimensions::default(),
             properties: json!({"n": i}).to_string(),
             store: true,
+            sealed: None,
         })
         .collect();
     for project in [1, 2] {

@@ -19,12 +19,18 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use serde::Serialize;
 use tokio::sync::oneshot;
 
+use privet_model::withheld::{Dimension, Publisher};
+
 use crate::meta::{Meta, SegmentInfo};
+use crate::publication::{Publication, PublicationReport};
 use crate::schema::file_schema;
 use crate::{Result, Shared, StoreError, flush, segment};
 
 /// A project and a UTC day number.
 type DayKey = (i64, i32);
+
+/// Replaced segment files, and since when, deleted after [`GRACE`].
+pub(crate) type Graveyard = Vec<(std::path::PathBuf, Instant)>;
 
 /// How often the compactor looks for work on its own.
 const INTERVAL: Duration = Duration::from_secs(30);
@@ -37,6 +43,16 @@ pub enum Request {
     Run {
         reply: oneshot::Sender<Result<CompactionReport>>,
         force: bool,
+    },
+    /// From now on, publish withheld values with this publisher (see [`crate::publication`]); runs a first pass
+    /// and replies with it.
+    Publisher {
+        publisher: Arc<dyn Publisher>,
+        reply: std::sync::mpsc::Sender<Result<PublicationReport>>,
+    },
+    /// Run a publication pass now.
+    Publish {
+        reply: oneshot::Sender<Result<PublicationReport>>,
     },
     /// Rewrite a project's segments without the events a deletion names; replies with the number deleted.
     Delete {
@@ -101,12 +117,29 @@ pub struct CompactionReport {
 }
 
 pub(crate) fn run(shared: Arc<Shared>, mut meta: Meta, requests: Receiver<Request>) {
-    let mut graveyard: Vec<(std::path::PathBuf, Instant)> = Vec::new();
+    let mut graveyard: Graveyard = Vec::new();
+    let mut publication: Option<Publication> = None;
+    let publish =
+        |meta: &mut Meta, graveyard: &mut Graveyard, publication: &mut Option<Publication>| {
+            match publication {
+                Some(p) => p.run(&shared, meta, graveyard),
+                None => Ok(PublicationReport::default()),
+            }
+        };
     loop {
         let request = requests.recv_timeout(INTERVAL);
         match request {
             Ok(Request::Run { reply, force }) => {
-                let _ = reply.send(compact(&shared, &mut meta, force, &mut graveyard));
+                let result = publish(&mut meta, &mut graveyard, &mut publication)
+                    .and_then(|_| compact(&shared, &mut meta, force, &mut graveyard));
+                let _ = reply.send(result);
+            }
+            Ok(Request::Publisher { publisher, reply }) => {
+                publication = Some(Publication::new(publisher));
+                let _ = reply.send(publish(&mut meta, &mut graveyard, &mut publication));
+            }
+            Ok(Request::Publish { reply }) => {
+                let _ = reply.send(publish(&mut meta, &mut graveyard, &mut publication));
             }
             Ok(Request::Delete {
                 project,
@@ -123,6 +156,9 @@ pub(crate) fn run(shared: Arc<Shared>, mut meta: Meta, requests: Receiver<Reques
             }
             Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {
+                if let Err(error) = publish(&mut meta, &mut graveyard, &mut publication) {
+                    tracing::error!(error = %error, "publication failed");
+                }
                 if let Err(error) = compact(&shared, &mut meta, false, &mut graveyard) {
                     tracing::error!(error = %error, "compaction failed");
                 }
@@ -142,13 +178,14 @@ fn compact(
     shared: &Shared,
     meta: &mut Meta,
     force: bool,
-    graveyard: &mut Vec<(std::path::PathBuf, Instant)>,
+    graveyard: &mut Graveyard,
 ) -> Result<CompactionReport> {
     let version = shared.version.lock().clone();
-    let mut by_day: BTreeMap<(i64, i32), Vec<Arc<SegmentInfo>>> = BTreeMap::new();
+    // Segments with sealed rows are merged only with each other, so that publication has small files to rewrite.
+    let mut by_day: BTreeMap<(i64, i32, bool), Vec<Arc<SegmentInfo>>> = BTreeMap::new();
     for s in version.segments.iter() {
         by_day
-            .entry((s.project, s.day))
+            .entry((s.project, s.day, s.sealed > 0))
             .or_default()
             .push(s.clone());
     }
@@ -161,7 +198,8 @@ fn compact(
     // `compaction_max_rows`, and leave segments that are already that big alone.
     let cap = shared.options.compaction_max_rows.max(1) as u64;
     let mut groups: Vec<(DayKey, Vec<Arc<SegmentInfo>>)> = Vec::new();
-    for (key, mut segments) in by_day {
+    for ((project, day, _), mut segments) in by_day {
+        let key = (project, day);
         segments.retain(|s| s.rows < cap / 2);
         segments.sort_by_key(|s| s.rows);
         let mut group: Vec<Arc<SegmentInfo>> = Vec::new();
@@ -194,47 +232,42 @@ fn compact(
         let remaps = version.remaps_of(project);
         let merged =
             segment::sort_for_segment(&segment::dedup(&segment::apply_remaps(&all, &remaps)));
-        let relative = flush::segment_path(project, day);
-        let bytes = segment::write(
-            &shared.dir.join(&relative),
-            &merged,
-            shared.options.row_group_rows,
-        )
-        .map_err(|e| StoreError::io("cannot write a compacted segment", e))?;
-        let (min_time, max_time) = segment::time_range(&merged);
-        let added = SegmentInfo {
-            id: 0,
-            project,
-            day,
-            path: relative,
-            rows: merged.num_rows() as u64,
-            bytes,
-            min_time,
-            max_time,
-            created_us: inputs.iter().map(|s| s.created_us).max().unwrap_or(0),
-        };
-        report.rows_out += added.rows;
-        swap(shared, meta, &version, &inputs, vec![added], graveyard)?;
+        let created_us = inputs.iter().map(|s| s.created_us).max().unwrap_or(0);
+        let added = flush::write_segments(shared, project, day, &merged, created_us)?;
+        let rows_out: u64 = added.iter().map(|s| s.rows).sum();
+        let segments_out = added.len();
+        report.rows_out += rows_out;
+        swap(
+            shared,
+            meta,
+            &version,
+            &inputs,
+            added,
+            (project, &[]),
+            graveyard,
+        )?;
         report.days += 1;
         report.segments_in += inputs.len();
-        report.segments_out += 1;
+        report.segments_out += segments_out;
         report.rows_in += inputs.iter().map(|s| s.rows).sum::<u64>();
         shared.metrics.compactions.inc();
     }
     Ok(report)
 }
 
-/// Replaces `inputs` by `added` in the manifest and the published version; the old files go to the graveyard.
-fn swap(
+/// Replaces `inputs` by `added` in the manifest and the visible version, recording the values of a project the
+/// new segments publish (see [`crate::publication`]) in the same transaction; the old files go to the graveyard.
+pub(crate) fn swap(
     shared: &Shared,
     meta: &mut Meta,
     version: &crate::Version,
     inputs: &[Arc<SegmentInfo>],
     mut added: Vec<SegmentInfo>,
-    graveyard: &mut Vec<(std::path::PathBuf, Instant)>,
+    (project, published): (i64, &[(Dimension, String)]),
+    graveyard: &mut Graveyard,
 ) -> Result<()> {
     let removed: Vec<i64> = inputs.iter().map(|s| s.id).collect();
-    meta.replace_segments(&removed, &mut added)?;
+    meta.replace_segments(&removed, &mut added, project, published)?;
     let added: Vec<Arc<SegmentInfo>> = added.into_iter().map(Arc::new).collect();
     shared.publish(|v| {
         let mut all: Vec<Arc<SegmentInfo>> = v
@@ -258,7 +291,7 @@ fn delete(
     meta: &mut Meta,
     project: i64,
     deletion: &Deletion,
-    graveyard: &mut Vec<(std::path::PathBuf, Instant)>,
+    graveyard: &mut Graveyard,
 ) -> Result<u64> {
     let version = shared.version.lock().clone();
     let mut deleted = 0;
@@ -278,34 +311,14 @@ fn delete(
         if gone == 0 {
             continue;
         }
-        let mut added = Vec::new();
-        if kept.num_rows() > 0 {
-            let relative = flush::segment_path(project, input.day);
-            let bytes = segment::write(
-                &shared.dir.join(&relative),
-                &kept,
-                shared.options.row_group_rows,
-            )
-            .map_err(|e| StoreError::io("cannot write a segment", e))?;
-            let (min_time, max_time) = segment::time_range(&kept);
-            added.push(SegmentInfo {
-                id: 0,
-                project,
-                day: input.day,
-                path: relative,
-                rows: kept.num_rows() as u64,
-                bytes,
-                min_time,
-                max_time,
-                created_us: input.created_us,
-            });
-        }
+        let added = flush::write_segments(shared, project, input.day, &kept, input.created_us)?;
         swap(
             shared,
             meta,
             &version,
             std::slice::from_ref(&input),
             added,
+            (project, &[]),
             graveyard,
         )?;
         deleted += gone;

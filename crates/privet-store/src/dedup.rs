@@ -98,6 +98,7 @@ mod tests {
             dims: Dimensions::default(),
             properties: "{}".into(),
             store: true,
+            sealed: None,
         }
     }
 

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use arrow::array::{AsArray, RecordBatch};
+use arrow::compute::filter_record_batch;
 use arrow::datatypes::{Int64Type, TimestampMicrosecondType};
 use crossbeam_channel::Receiver;
 use hashbrown::HashMap;
@@ -17,7 +18,7 @@ use tokio::sync::oneshot;
 
 use crate::memtable::Memtable;
 use crate::meta::{EVENTS_FLUSHED, Meta, STATE_APPLIED, SegmentInfo};
-use crate::schema::{PERSON_ID, TIME};
+use crate::schema::{PERSON_ID, SEALED, TIME};
 use crate::{Result, Shared, StoreError, segment, wal};
 
 /// A frozen memtable to write, and whoever waits for it.
@@ -80,25 +81,7 @@ fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<(
         activity.extend(person_activity(project, &batches));
         for (day, batch) in segment::split_by_day(&batches) {
             let batch = segment::sort_for_segment(&segment::dedup(&batch));
-            let (min_time, max_time) = segment::time_range(&batch);
-            let relative = segment_path(project, day);
-            let bytes = segment::write(
-                &shared.dir.join(&relative),
-                &batch,
-                shared.options.row_group_rows,
-            )
-            .map_err(|e| StoreError::io("cannot write a segment", e))?;
-            segments.push(SegmentInfo {
-                id: 0,
-                project,
-                day,
-                path: relative,
-                rows: batch.num_rows() as u64,
-                bytes,
-                min_time,
-                max_time,
-                created_us: now_us,
-            });
+            segments.extend(write_segments(shared, project, day, &batch, now_us)?);
         }
     }
     let lsn = memtable.max_lsn();
@@ -122,6 +105,60 @@ fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<(
         .observe(started.elapsed().as_secs_f64());
     tracing::debug!(rows = memtable.rows(), lsn, "flushed");
     Ok(())
+}
+
+/// Writes a sorted batch of `project`'s `day` as segments: the rows that carry sealed, withheld dimensions in a
+/// segment of their own (publication rewrites only those, so they stay small), the others in another. Returns
+/// the segments to record in the manifest (none for an empty batch).
+pub(crate) fn write_segments(
+    shared: &Shared,
+    project: i64,
+    day: i32,
+    batch: &RecordBatch,
+    created_us: i64,
+) -> Result<Vec<SegmentInfo>> {
+    let sealed = arrow::compute::is_not_null(batch.column(SEALED)).expect("a column");
+    let parts = match sealed.true_count() {
+        0 => vec![(batch.clone(), 0)],
+        n if n == batch.num_rows() => vec![(batch.clone(), n as u64)],
+        n => {
+            let plain = arrow::compute::not(&sealed).expect("a mask");
+            vec![
+                (filter_record_batch(batch, &plain).expect("mask fits"), 0),
+                (
+                    filter_record_batch(batch, &sealed).expect("mask fits"),
+                    n as u64,
+                ),
+            ]
+        }
+    };
+    let mut out = Vec::new();
+    for (batch, sealed) in parts {
+        if batch.num_rows() == 0 {
+            continue;
+        }
+        let relative = segment_path(project, day);
+        let bytes = segment::write(
+            &shared.dir.join(&relative),
+            &batch,
+            shared.options.row_group_rows,
+        )
+        .map_err(|e| StoreError::io("cannot write a segment", e))?;
+        let (min_time, max_time) = segment::time_range(&batch);
+        out.push(SegmentInfo {
+            id: 0,
+            project,
+            day,
+            path: relative,
+            rows: batch.num_rows() as u64,
+            bytes,
+            min_time,
+            max_time,
+            created_us,
+            sealed,
+        });
+    }
+    Ok(out)
 }
 
 /// A unique relative path for a new segment of `project` on `day`.

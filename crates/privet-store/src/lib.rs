@@ -25,6 +25,7 @@ pub mod memtable;
 pub mod meta;
 pub mod metrics;
 pub mod profiles;
+pub mod publication;
 mod recovery;
 pub mod schema;
 pub mod segment;
@@ -40,6 +41,7 @@ use std::thread::JoinHandle;
 
 use parking_lot::Mutex;
 use privet_config::StorageConfig;
+use privet_model::withheld::Publisher;
 use privet_model::{MinimalEvent, ProfileUpdate, ProjectId};
 use serde::Serialize;
 use tokio::sync::{Semaphore, oneshot};
@@ -202,6 +204,42 @@ impl Store {
         let (reply, receive) = oneshot::channel();
         self.compactor
             .send(compaction::Request::Run { reply, force: true })
+            .map_err(|_| StoreError::ShuttingDown)?;
+        receive.await.map_err(|_| StoreError::ShuttingDown)?
+    }
+
+    /// Publishes withheld values (k-anonymity at rest, see [`publication`]) with `publisher` from now on: tells
+    /// it which values are already published, runs a first pass (what became shareable in the segments while
+    /// Privet was stopped) and returns once it is done; later passes run every 30 seconds, before every
+    /// compaction, and on [`Store::publish`].
+    pub fn set_publisher(
+        &self,
+        publisher: Arc<dyn Publisher>,
+    ) -> Result<publication::PublicationReport> {
+        let meta = meta::Meta::open_read_only(&self.shared.dir.join("meta.sqlite"))?;
+        let mut by_project: std::collections::BTreeMap<i64, Vec<_>> = Default::default();
+        for (project, dimension, key) in meta.published()? {
+            by_project
+                .entry(project)
+                .or_default()
+                .push((dimension, key));
+        }
+        for (project, keys) in by_project {
+            publisher.publish(project, &keys);
+        }
+        let (reply, receive) = std::sync::mpsc::channel();
+        self.compactor
+            .send(compaction::Request::Publisher { publisher, reply })
+            .map_err(|_| StoreError::ShuttingDown)?;
+        receive.recv().map_err(|_| StoreError::ShuttingDown)?
+    }
+
+    /// Runs a publication pass now (buffered events are flushed first) and waits for it.
+    pub async fn publish(&self) -> Result<publication::PublicationReport> {
+        self.flush().await?;
+        let (reply, receive) = oneshot::channel();
+        self.compactor
+            .send(compaction::Request::Publish { reply })
             .map_err(|_| StoreError::ShuttingDown)?;
         receive.await.map_err(|_| StoreError::ShuttingDown)?
     }

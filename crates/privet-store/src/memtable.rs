@@ -114,6 +114,7 @@ mod tests {
                 dims: Dimensions::default(),
                 properties: "{}".into(),
                 dedup_key: None,
+                sealed: None,
             })
             .collect();
         rows_to_batch(rows.iter())

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use privet_model::ProfileOpKind;
+use privet_model::withheld::Dimension;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
 
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS segments (
     bytes       INTEGER NOT NULL,
     min_time    INTEGER NOT NULL,
     max_time    INTEGER NOT NULL,
-    created_us  INTEGER NOT NULL
+    created_us  INTEGER NOT NULL,
+    sealed      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS segments_by_day ON segments (project, day);
 CREATE TABLE IF NOT EXISTS identities (
@@ -63,6 +65,13 @@ CREATE TABLE IF NOT EXISTS people (
     properties TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (project, person_id)
 ) WITHOUT ROWID;
+-- Values shown in the store because at least k people are stored with them (see `publication`).
+CREATE TABLE IF NOT EXISTS published (
+    project   INTEGER NOT NULL,
+    dimension TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    PRIMARY KEY (project, dimension, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS groups (
     project    INTEGER NOT NULL,
     group_key  TEXT NOT NULL,
@@ -86,6 +95,8 @@ pub struct SegmentInfo {
     pub min_time: i64,
     pub max_time: i64,
     pub created_us: i64,
+    /// Rows that carry sealed, withheld dimensions (kept in segments of their own; see `publication`).
+    pub sealed: u64,
 }
 
 /// A connection to the metadata database.
@@ -101,6 +112,12 @@ impl Meta {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
+        // Manifests written before segments counted their sealed rows.
+        if !has_sealed_column(&conn)? {
+            conn.execute_batch(
+                "ALTER TABLE segments ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0",
+            )?;
+        }
         Ok(Meta { conn })
     }
 
@@ -157,10 +174,16 @@ impl Meta {
 
     /// The segment manifest.
     pub fn segments(&self) -> rusqlite::Result<Vec<SegmentInfo>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, project, day, path, rows, bytes, min_time, max_time, created_us
-             FROM segments ORDER BY project, day, id",
-        )?;
+        // (A manifest of an older version, opened read-only, has no `sealed` column: none of its rows are.)
+        let sealed = if has_sealed_column(&self.conn)? {
+            "sealed"
+        } else {
+            "0"
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id, project, day, path, rows, bytes, min_time, max_time, created_us, {sealed}
+             FROM segments ORDER BY project, day, id"
+        ))?;
         let rows = stmt.query_map([], |r| {
             Ok(SegmentInfo {
                 id: r.get(0)?,
@@ -172,9 +195,28 @@ impl Meta {
                 min_time: r.get(6)?,
                 max_time: r.get(7)?,
                 created_us: r.get(8)?,
+                sealed: r.get::<_, i64>(9)? as u64,
             })
         })?;
         rows.collect()
+    }
+
+    /// Every published value: (project, dimension, key).
+    pub fn published(&self) -> rusqlite::Result<Vec<(i64, Dimension, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT project, dimension, key FROM published")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (project, dimension, key) = row?;
+            if let Some(dimension) = Dimension::parse(&dimension) {
+                out.push((project, dimension, key));
+            }
+        }
+        Ok(out)
     }
 
     /// Loads the identity graph.
@@ -274,11 +316,14 @@ impl Meta {
         result
     }
 
-    /// Replaces segments by their compacted successors, atomically.
+    /// Replaces segments by their successors (compacted, rewritten without deleted events, or showing newly
+    /// published values of `project`) and records those values, atomically.
     pub fn replace_segments(
         &mut self,
         removed: &[i64],
         added: &mut [SegmentInfo],
+        project: i64,
+        published: &[(Dimension, String)],
     ) -> rusqlite::Result<()> {
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         let result = (|| {
@@ -287,6 +332,13 @@ impl Meta {
                 tx.execute("DELETE FROM segments WHERE id = ?1", [id])?;
             }
             insert_segments(&tx, added)?;
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO published (project, dimension, key) VALUES (?1, ?2, ?3)",
+            )?;
+            for (dimension, key) in published {
+                stmt.execute(params![project, dimension.as_str(), key])?;
+            }
+            drop(stmt);
             tx.commit()
         })();
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -294,10 +346,18 @@ impl Meta {
     }
 }
 
+fn has_sealed_column(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('segments') WHERE name = 'sealed'",
+        [],
+        |r| r.get::<_, i64>(0).map(|n| n > 0),
+    )
+}
+
 fn insert_segments(tx: &Transaction<'_>, segments: &mut [SegmentInfo]) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO segments (project, day, path, rows, bytes, min_time, max_time, created_us)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO segments (project, day, path, rows, bytes, min_time, max_time, created_us, sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     for s in segments.iter_mut() {
         stmt.execute(params![
@@ -308,7 +368,8 @@ fn insert_segments(tx: &Transaction<'_>, segments: &mut [SegmentInfo]) -> rusqli
             s.bytes as i64,
             s.min_time,
             s.max_time,
-            s.created_us
+            s.created_us,
+            s.sealed as i64
         ])?;
         s.id = tx.last_insert_rowid();
     }

@@ -214,7 +214,7 @@ fn reload_dedup_keys(dir: &Path, segments: &[SegmentInfo], dedup: &mut DedupSet)
     let mut recent: Vec<&SegmentInfo> =
         segments.iter().filter(|s| s.created_us >= cutoff).collect();
     recent.sort_by_key(|s| s.created_us);
-    let dedup_index = crate::schema::file_schema().fields().len() - 1;
+    let dedup_index = crate::schema::DEDUP;
     for s in recent {
         let Ok(batches) = crate::segment::read(&dir.join(&s.path), Some(vec![dedup_index])) else {
             tracing::warn!(segment = %s.path, "cannot read a segment's deduplication keys");

@@ -1,8 +1,10 @@
 //! The Arrow schema of stored events and the conversion of rows into record batches.
 //!
-//! Segments and in-memory batches use the *file* schema: the public columns followed by the hidden `_dedup`
-//! column (the `$insert_id` deduplication key, used by compaction). SQL sees the *table* schema, which is the file
-//! schema without `_dedup`; because `_dedup` is last, column indices are the same in both.
+//! Segments and in-memory batches use the *file* schema: the public columns followed by two hidden ones, `_dedup`
+//! (the `$insert_id` deduplication key, used by compaction) and `_sealed` (the place and client values a row is
+//! stored without until `k` people share them, encrypted; see `privet_model::withheld` and [`crate::publication`]).
+//! SQL sees the *table* schema, which is the file schema without the hidden columns; because they are last,
+//! column indices are the same in both.
 //!
 //! `event` and the dimension columns are dictionary-encoded (`Dictionary(Int32, Utf8)`): a few hundred distinct
 //! values over millions of rows. Parquet stores them as dictionary pages anyway, and reading them as Arrow
@@ -12,7 +14,7 @@
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{
-    ArrayRef, Int64Builder, RecordBatch, StringBuilder, StringDictionaryBuilder,
+    ArrayRef, BinaryBuilder, Int64Builder, RecordBatch, StringBuilder, StringDictionaryBuilder,
     TimestampMicrosecondBuilder, UInt64Builder,
 };
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
@@ -39,6 +41,8 @@ pub const DIMENSION_COLUMNS: [&str; 15] = [
 
 /// The name of the hidden deduplication column.
 pub const DEDUP_COLUMN: &str = "_dedup";
+/// The name of the hidden column of sealed, withheld dimensions.
+pub const SEALED_COLUMN: &str = "_sealed";
 
 /// Index of the `time` column.
 pub const TIME: usize = 0;
@@ -48,6 +52,12 @@ pub const INSERT_ID: usize = 2;
 pub const EVENT: usize = 1;
 /// Index of the `person_id` column.
 pub const PERSON_ID: usize = 3;
+/// Index of the first dimension column (`country`).
+pub const DIMENSIONS: usize = 5;
+/// Index of the hidden `_dedup` column.
+pub const DEDUP: usize = DIMENSIONS + DIMENSION_COLUMNS.len() + 1;
+/// Index of the hidden `_sealed` column.
+pub const SEALED: usize = DEDUP + 1;
 
 static FILE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     let mut fields = vec![
@@ -68,6 +78,7 @@ static FILE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     );
     fields.push(Field::new("properties", DataType::Utf8, false));
     fields.push(Field::new(DEDUP_COLUMN, DataType::UInt64, true));
+    fields.push(Field::new(SEALED_COLUMN, DataType::Binary, true));
     Arc::new(Schema::new(fields))
 });
 
@@ -80,13 +91,13 @@ static TABLE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     let fields: Vec<Field> = FILE_SCHEMA
         .fields()
         .iter()
-        .filter(|f| f.name() != DEDUP_COLUMN)
+        .filter(|f| f.name() != DEDUP_COLUMN && f.name() != SEALED_COLUMN)
         .map(|f| f.as_ref().clone())
         .collect();
     Arc::new(Schema::new(fields))
 });
 
-/// The schema of segment files and in-memory batches (public columns + `_dedup`).
+/// The schema of segment files and in-memory batches (public columns + `_dedup` + `_sealed`).
 pub fn file_schema() -> SchemaRef {
     FILE_SCHEMA.clone()
 }
@@ -109,6 +120,7 @@ pub fn rows_to_batch<'a>(rows: impl ExactSizeIterator<Item = &'a EventRow>) -> R
         .collect();
     let mut properties = StringBuilder::with_capacity(n, n * 64);
     let mut dedup = UInt64Builder::with_capacity(n);
+    let mut sealed = BinaryBuilder::new();
     for row in rows {
         time.append_value(row.time_us);
         event.append_value(&row.name);
@@ -138,6 +150,7 @@ pub fn rows_to_batch<'a>(rows: impl ExactSizeIterator<Item = &'a EventRow>) -> R
         }
         properties.append_value(&row.properties);
         dedup.append_option(row.dedup_key);
+        sealed.append_option(row.sealed.as_deref());
     }
     let mut columns: Vec<ArrayRef> = vec![
         Arc::new(time.finish()),
@@ -149,6 +162,7 @@ pub fn rows_to_batch<'a>(rows: impl ExactSizeIterator<Item = &'a EventRow>) -> R
     columns.extend(dims.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
     columns.push(Arc::new(properties.finish()));
     columns.push(Arc::new(dedup.finish()));
+    columns.push(Arc::new(sealed.finish()));
     RecordBatch::try_new(file_schema(), columns).expect("columns match the file schema")
 }
 
@@ -158,11 +172,13 @@ mod tests {
     use privet_model::Dimensions;
 
     #[test]
-    fn table_schema_hides_dedup_and_keeps_indices() {
+    fn table_schema_hides_dedup_and_sealed_and_keeps_indices() {
         let file = file_schema();
         let table = table_schema();
-        assert_eq!(table.fields().len() + 1, file.fields().len());
-        assert_eq!(file.field(file.fields().len() - 1).name(), DEDUP_COLUMN);
+        assert_eq!(table.fields().len() + 2, file.fields().len());
+        assert_eq!(file.field(DEDUP).name(), DEDUP_COLUMN);
+        assert_eq!(file.field(SEALED).name(), SEALED_COLUMN);
+        assert_eq!(file.field(DIMENSIONS).name(), DIMENSION_COLUMNS[0]);
         for (i, field) in table.fields().iter().enumerate() {
             assert_eq!(file.field(i).name(), field.name());
         }
@@ -185,6 +201,7 @@ mod tests {
             },
             properties: "{}".into(),
             dedup_key: Some(9),
+            sealed: None,
         }];
         let batch = rows_to_batch(rows.iter());
         assert_eq!(batch.num_rows(), 1);

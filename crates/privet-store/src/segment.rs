@@ -138,26 +138,56 @@ pub fn write(path: &Path, batch: &RecordBatch, row_group_rows: usize) -> std::io
     Ok(bytes)
 }
 
-/// Reads a whole segment back (compaction, dedup rebuild).
+/// Reads a segment back (compaction, publication, dedup rebuild): every column of the file schema, or the
+/// `projection`'s (in ascending order). Columns added to the file schema after a segment was written (such as
+/// `_sealed`) read as nulls.
 pub fn read(path: &Path, projection: Option<Vec<usize>>) -> std::io::Result<Vec<RecordBatch>> {
     let file = File::open(path)?;
     let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(std::io::Error::other)?
         .with_batch_size(64 * 1024);
-    if let Some(columns) = projection {
-        let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), columns);
-        builder = builder.with_projection(mask);
-    }
+    let present = builder.schema().fields().len();
+    let wanted = projection.unwrap_or_else(|| (0..file_schema().fields().len()).collect());
+    let mask = parquet::arrow::ProjectionMask::roots(
+        builder.parquet_schema(),
+        wanted.iter().copied().filter(|c| *c < present),
+    );
+    builder = builder.with_projection(mask);
     let reader = builder.build().map_err(std::io::Error::other)?;
-    reader
+    let batches = reader
         .collect::<Result<Vec<_>, _>>()
-        .map_err(std::io::Error::other)
+        .map_err(std::io::Error::other)?;
+    if wanted.iter().all(|c| *c < present) {
+        return Ok(batches);
+    }
+    let schema = Arc::new(
+        file_schema()
+            .project(&wanted)
+            .map_err(std::io::Error::other)?,
+    );
+    batches
+        .into_iter()
+        .map(|batch| {
+            let mut read = batch.columns().iter();
+            let columns: Vec<ArrayRef> = wanted
+                .iter()
+                .map(|c| match read.next() {
+                    Some(column) if *c < present => column.clone(),
+                    _ => arrow::array::new_null_array(
+                        file_schema().field(*c).data_type(),
+                        batch.num_rows(),
+                    ),
+                })
+                .collect();
+            RecordBatch::try_new(schema.clone(), columns).map_err(std::io::Error::other)
+        })
+        .collect()
 }
 
 /// Keeps the first row of every `_dedup` key (rows without a key are all kept).
 pub fn dedup(batch: &RecordBatch) -> RecordBatch {
     let keys = batch
-        .column(batch.num_columns() - 1)
+        .column(crate::schema::DEDUP)
         .as_primitive::<arrow::datatypes::UInt64Type>();
     if keys.null_count() == keys.len() {
         return batch.clone();
@@ -189,6 +219,7 @@ mod tests {
             dims: Dimensions::default(),
             properties: "{}".into(),
             dedup_key: dedup,
+            sealed: None,
         }
     }
 

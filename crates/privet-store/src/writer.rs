@@ -215,6 +215,7 @@ impl Writer {
                 dims: event.dims,
                 properties: event.properties,
                 dedup_key: key,
+                sealed: event.sealed,
             });
             outcome.stored += 1;
         }

@@ -11,6 +11,8 @@ use privet_model::{
 };
 use privet_store::{Store, Version, WriteBatch, open_read_only, table};
 
+mod common;
+
 const P: ProjectId = ProjectId(1);
 const DAY: i64 = 86_400_000_000;
 const T0: i64 = 1_763_000_000_000_000;
@@ -38,6 +40,7 @@ fn event(
         },
         properties: "{\"plan\":\"pro\"}".into(),
         store: true,
+        sealed: None,
     }
 }
 
@@ -50,28 +53,7 @@ fn batch(events: Vec<MinimalEvent>) -> WriteBatch {
 }
 
 async fn query(version: Arc<Version>, sql: &str) -> Vec<String> {
-    let ctx = SessionContext::new();
-    ctx.register_table("events", table::events(version.clone(), P.0).unwrap())
-        .unwrap();
-    ctx.register_table("people", table::people(version.clone(), P.0).unwrap())
-        .unwrap();
-    ctx.register_table("groups", table::groups(version, P.0).unwrap())
-        .unwrap();
-    let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-    let text = arrow::util::pretty::pretty_format_batches(&batches)
-        .unwrap()
-        .to_string();
-    text.lines()
-        .skip(3)
-        .filter(|l| !l.starts_with('+'))
-        .map(|l| {
-            l.trim_matches('|')
-                .split('|')
-                .map(str::trim)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect()
+    common::query(version, P.0, sql).await
 }
 
 fn open(dir: &Path) -> Store {

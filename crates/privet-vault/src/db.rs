@@ -41,19 +41,9 @@ CREATE TABLE IF NOT EXISTS fields (
     PRIMARY KEY (pseudonym, name)
 );
 CREATE INDEX IF NOT EXISTS fields_by_lookup ON fields (lookup);
--- k-anonymity: places and client combinations, and (until a value is open) hashed members.
-CREATE TABLE IF NOT EXISTS anonymity (
-    dimension TEXT NOT NULL,
-    value TEXT NOT NULL,
-    open INTEGER NOT NULL,
-    PRIMARY KEY (dimension, value)
-);
-CREATE TABLE IF NOT EXISTS anonymity_members (
-    dimension TEXT NOT NULL,
-    value TEXT NOT NULL,
-    member BLOB NOT NULL,
-    PRIMARY KEY (dimension, value, member)
-);
+-- Counters of an earlier version (k-anonymity is now kept by the store, on sealed rows): forget them.
+DROP TABLE IF EXISTS anonymity_members;
+DROP TABLE IF EXISTS anonymity;
 -- Erasures, without any identifier.
 CREATE TABLE IF NOT EXISTS erasures (
     id INTEGER PRIMARY KEY,

@@ -16,10 +16,10 @@
 //! it ([`Vault::sync`]) before they acknowledge anything that uses a new pseudonym, so an acknowledged event never
 //! refers to a mapping that a crash could lose.
 
-mod anonymity;
 pub mod crypto;
 mod db;
 pub mod master_key;
+mod published;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -32,9 +32,9 @@ use parking_lot::Mutex;
 use privet_model::{ProjectId, Pseudonym};
 use rand::RngCore;
 
-pub use anonymity::Anonymity;
 use crypto::Key;
 pub use master_key::KeySource;
+pub use published::Published;
 use writer::{Op, Writer};
 
 /// What kind of identifier a value is. Person ids (`distinct_id`, `$device_id`, `$user_id`) share one namespace
@@ -256,7 +256,9 @@ struct Inner {
     /// Reads that miss the caches (one connection; SQLite's WAL mode lets it read while the writer writes).
     reader: Mutex<rusqlite::Connection>,
     state: Mutex<State>,
-    anonymity: Anonymity,
+    published: Published,
+    /// Seals the dimensions an event is stored without (k-anonymity at rest).
+    withheld: Key,
     /// Randomly keyed hasher for [`State::written`].
     fingerprints: hashbrown::DefaultHashBuilder,
     limits: Limits,
@@ -309,7 +311,7 @@ impl Vault {
         let path = dir.join("vault.sqlite");
         let conn = db::open(&path)?;
         let index = db::index_key(&conn, &master)?;
-        let anonymity = Anonymity::load(&conn)?;
+        let withheld = published::key(&index);
         let reader = db::open(&path)?;
         let writer = Writer::start(conn)?;
         Ok(Vault {
@@ -320,7 +322,8 @@ impl Vault {
                 writer,
                 reader: Mutex::new(reader),
                 state: Mutex::new(State::default()),
-                anonymity,
+                published: Published::default(),
+                withheld,
                 fingerprints: hashbrown::DefaultHashBuilder::default(),
                 limits,
             }),
@@ -644,16 +647,6 @@ impl Vault {
         self.inner.writer.wait_blocking(ticket)
     }
 
-    /// The k-anonymity counters kept beside the identities.
-    pub fn anonymity(&self) -> &Anonymity {
-        &self.inner.anonymity
-    }
-
-    /// Queues an anonymity counter update (a new member of a place or combination).
-    pub(crate) fn push(&self, op: Op) -> Ticket {
-        self.inner.writer.push(op)
-    }
-
     /// Re-wraps every data key (and the index key) under `new`; events and pseudonyms are untouched.
     pub fn rotate_master_key(dir: &Path, old: &Key, new: &Key) -> Result<usize> {
         let mut conn = db::open(&dir.join("vault.sqlite"))?;
@@ -722,16 +715,6 @@ impl Vault {
             class.tag().as_bytes(),
             normalised.as_bytes(),
         ])
-    }
-
-    /// A keyed hash of a pseudonym: anonymity counters store these, not pseudonyms, so a stolen vault without
-    /// the master key cannot tell which person was seen in which small place.
-    pub(crate) fn member_hash(&self, pseudonym: i64) -> [u8; 16] {
-        let full = self
-            .inner
-            .index
-            .lookup(&[b"member", &pseudonym.to_le_bytes()]);
-        full[..16].try_into().expect("16 of 32 bytes")
     }
 }
 

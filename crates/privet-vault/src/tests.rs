@@ -161,35 +161,44 @@ fn master_key_rotation_rewraps_without_changing_pseudonyms() {
 }
 
 #[test]
-fn places_open_at_k_distinct_people_and_stay_open() {
+fn withheld_values_are_sealed_per_project_and_published_values_are_looked_up() {
+    use privet_model::withheld::{Dimension, Withheld};
     let dir = tempfile::tempdir().unwrap();
     let master = Key::random();
-    {
-        let vault = open(dir.path(), &master);
-        let person = |n| Some(Pseudonym(n));
-        assert!(!vault.admit("city", "Lyon|FR", person(1), 3));
-        assert!(
-            !vault.admit("city", "Lyon|FR", person(1), 3),
-            "the same person counts once"
-        );
-        assert!(!vault.admit("city", "Lyon|FR", None, 3));
-        assert!(!vault.admit("city", "Lyon|FR", person(2), 3));
-        assert!(vault.admit("city", "Lyon|FR", person(3), 3));
-        assert!(vault.admit("city", "Lyon|FR", person(1), 3));
-        assert!(!vault.admit("city", "Nice|FR", person(1), 3));
-        assert!(!vault.admit("city", "Nice|FR", person(2), 3));
-        vault.sync_blocking(vault.inner.writer.barrier()).unwrap();
-    }
     let vault = open(dir.path(), &master);
+    let withheld = Withheld {
+        region: Some("Occitanie".into()),
+        city: Some("Albi".into()),
+        ..Default::default()
+    };
+    let sealed = vault.seal_withheld(1, &withheld);
     assert!(
-        vault.admit("city", "Lyon|FR", None, 3),
-        "open values stay open"
+        !sealed.windows(4).any(|w| w == b"Albi"),
+        "the blob is encrypted"
     );
-    assert!(
-        vault.admit("city", "Nice|FR", Some(Pseudonym(3)), 3),
-        "members are remembered"
+    assert_ne!(sealed, vault.seal_withheld(1, &withheld), "nonces differ");
+    assert_eq!(vault.open_withheld(1, &sealed), Some(withheld.clone()));
+    assert_eq!(
+        vault.open_withheld(2, &sealed),
+        None,
+        "bound to its project"
     );
-    assert_eq!(vault.anonymity().open_count("city"), 2);
+    drop(vault);
+    // Another master key (another vault) cannot open it; the same one, reopened, can.
+    let other = tempfile::tempdir().unwrap();
+    assert_eq!(
+        open(other.path(), &Key::random()).open_withheld(1, &sealed),
+        None
+    );
+    let vault = open(dir.path(), &master);
+    assert_eq!(vault.open_withheld(1, &sealed), Some(withheld));
+
+    assert!(!vault.is_published(1, Dimension::City, "Albi|Occitanie|FR"));
+    vault.publish(1, &[(Dimension::City, "Albi|Occitanie|FR".to_string())]);
+    assert!(vault.is_published(1, Dimension::City, "Albi|Occitanie|FR"));
+    assert!(!vault.is_published(2, Dimension::City, "Albi|Occitanie|FR"));
+    assert!(!vault.is_published(1, Dimension::Region, "Albi|Occitanie|FR"));
+    assert_eq!(vault.published().count(1, Dimension::City), 1);
 }
 
 #[test]

@@ -25,15 +25,6 @@ pub enum Op {
         sealed: Vec<u8>,
         lookup: Option<[u8; 32]>,
     },
-    Member {
-        dimension: String,
-        value: String,
-        member: [u8; 16],
-    },
-    Open {
-        dimension: String,
-        value: String,
-    },
     Erase {
         subjects: Vec<i64>,
         reason: String,
@@ -234,32 +225,6 @@ fn apply(conn: &mut Connection, ops: Vec<Op>, replies: &mut Vec<Reply>) -> Resul
                     lookup.as_ref().map(|l| &l[..]),
                     now
                 ])?;
-            }
-            Op::Member {
-                dimension,
-                value,
-                member,
-            } => {
-                tx.prepare_cached(
-                    "INSERT OR IGNORE INTO anonymity_members (dimension, value, member) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![dimension, value, &member[..]])?;
-                tx.prepare_cached(
-                    "INSERT OR IGNORE INTO anonymity (dimension, value, open) VALUES (?1, ?2, 0)",
-                )?
-                .execute(params![dimension, value])?;
-            }
-            Op::Open { dimension, value } => {
-                tx.prepare_cached(
-                    "INSERT INTO anonymity (dimension, value, open) VALUES (?1, ?2, 1)
-                     ON CONFLICT (dimension, value) DO UPDATE SET open = 1",
-                )?
-                .execute(params![dimension, value])?;
-                // Members of an open value are no longer needed: forget them.
-                tx.prepare_cached(
-                    "DELETE FROM anonymity_members WHERE dimension = ?1 AND value = ?2",
-                )?
-                .execute(params![dimension, value])?;
             }
             Op::Erase {
                 subjects,

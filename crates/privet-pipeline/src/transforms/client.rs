@@ -6,17 +6,17 @@
 //! header is used only when the event carries no client facts and the header names a real browser (not an SDK's
 //! HTTP library).
 //!
-//! The combination (OS, OS major, browser, browser major, device type) is stored only once `k` distinct people
-//! share it; otherwise the versions are dropped, and if the families alone are still rarer than `k`, OS and
-//! browser are left empty.
+//! The combination (OS, OS major, browser, browser major, device type) is shown only once it is published (stored
+//! for at least `k` distinct people; `privet_model::withheld`); otherwise the versions are held back, and if the
+//! families alone are not published either, OS and browser are too. What is held back travels sealed beside the
+//! event until the store publishes it.
 
 use hashbrown::HashMap;
 use parking_lot::Mutex;
-use privet_config::PolicyConfig;
+use privet_model::withheld::{self, Dimension};
 
 use super::{Field, Working};
 use crate::EventContext;
-use crate::vault::IdentityVault;
 
 /// The properties this transform consumes.
 pub const FIELDS: &[(&str, Field)] = &[
@@ -118,13 +118,12 @@ fn parse(ua: &str) -> Client {
     }
 }
 
-/// Applies the client transform to an event; returns whether the combination had to be coarsened.
+/// Applies the client transform to an event; returns whether part of the combination was held back.
 pub fn apply(
     w: &mut Working,
     ctx: &EventContext,
     agents: &UserAgents,
-    policy: &PolicyConfig,
-    vault: &dyn IdentityVault,
+    published: &dyn Fn(Dimension, &str) -> bool,
 ) -> bool {
     let property_ua = USER_AGENTS
         .into_iter()
@@ -154,70 +153,17 @@ pub fn apply(
         }
     }
     w.dims.lib = w.take_string(Field::Lib);
-    let (client, coarsened) = anonymise(client, policy, w.person(), vault);
     w.dims.os = client.os;
     w.dims.os_version = client.os_version;
     w.dims.browser = client.browser;
     w.dims.browser_version = client.browser_version;
     w.dims.device_type = client.device_type;
-    coarsened
-}
-
-/// Keeps the most precise form of the combination that at least `k` people share.
-pub fn anonymise(
-    client: Client,
-    policy: &PolicyConfig,
-    person: Option<privet_model::Pseudonym>,
-    vault: &dyn IdentityVault,
-) -> (Client, bool) {
-    if client.os.is_none() && client.browser.is_none() {
-        return (client, false);
-    }
-    let mut key = String::with_capacity(64);
-    join(
-        &mut key,
-        &[&client.os, &client.browser, &client.device_type],
-    );
-    let family_open = vault.admit("client_family", &key, person, policy.k);
-    join(
-        &mut key,
-        &[
-            &client.os,
-            &client.os_version,
-            &client.browser,
-            &client.browser_version,
-            &client.device_type,
-        ],
-    );
-    // Both are counted on every event, so that a combination opens together with its family.
-    let full_open = vault.admit("client", &key, person, policy.k);
-    if family_open && full_open {
-        return (client, false);
-    }
-    let coarse = if family_open {
-        Client {
-            os_version: None,
-            browser_version: None,
-            ..client
-        }
-    } else {
-        Client {
-            device_type: client.device_type,
-            ..Client::default()
-        }
-    };
-    (coarse, true)
-}
-
-/// `a|b|c` into `key` (emptied first), with missing parts empty.
-fn join(key: &mut String, parts: &[&Option<String>]) {
-    key.clear();
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            key.push('|');
-        }
-        key.push_str(part.as_deref().unwrap_or(""));
-    }
+    withheld::withhold_client(&mut w.dims, &mut w.withheld, published);
+    let held = &w.withheld;
+    held.os.is_some()
+        || held.browser.is_some()
+        || held.os_version.is_some()
+        || held.browser_version.is_some()
 }
 
 /// The major part of a version ("120.0.6099" → "120").
@@ -231,10 +177,7 @@ pub fn major(version: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use privet_model::Pseudonym;
-
     use super::*;
-    use crate::vault::MemoryVault;
 
     const CHROME_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
     const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
@@ -261,33 +204,45 @@ mod tests {
 
     #[test]
     fn rare_combinations_lose_versions_then_families() {
-        let vault = MemoryVault::default();
-        let policy = PolicyConfig {
-            k: 2,
-            ..Default::default()
+        let linux = |version: &str, published: &[&str]| {
+            let raw = privet_model::RawEvent::from_json(
+                "x",
+                0,
+                None,
+                &serde_json::json!({"$os": "Linux", "$browser": "Firefox", "$browser_version": version, "$device_type": "desktop"}),
+            );
+            let properties = raw.properties.clone();
+            let policy = privet_config::PolicyConfig::default();
+            let roles = crate::transforms::Roles::new(&policy);
+            let mut w = Working::new(raw, &properties, &roles);
+            let held = apply(
+                &mut w,
+                &EventContext::default(),
+                &UserAgents::default(),
+                &|_, key| published.contains(&key),
+            );
+            (held, w.dims, w.withheld)
         };
-        let linux = |version: &str| Client {
-            os: Some("Linux".into()),
-            os_version: None,
-            browser: Some("Firefox".into()),
-            browser_version: Some(version.into()),
-            device_type: Some("desktop".into()),
-        };
-        let (first, coarsened) = anonymise(linux("145"), &policy, Some(Pseudonym(1)), &vault);
-        assert!(coarsened);
+        let (held, dims, withheld) = linux("145.0.1", &[]);
+        assert!(held);
+        assert_eq!((dims.os, dims.browser), (None, None));
+        assert_eq!(dims.device_type.as_deref(), Some("desktop"));
+        assert_eq!(withheld.browser.as_deref(), Some("Firefox"));
+        assert_eq!(withheld.browser_version.as_deref(), Some("145"));
+        let family = "Linux|Firefox|desktop";
+        let (held, dims, withheld) = linux("146", &[family]);
+        assert!(held);
         assert_eq!(
-            (first.os, first.device_type.as_deref()),
-            (None, Some("desktop"))
-        );
-        let (second, _) = anonymise(linux("146"), &policy, Some(Pseudonym(2)), &vault);
-        assert_eq!(
-            second.browser.as_deref(),
+            dims.browser.as_deref(),
             Some("Firefox"),
-            "the family is shared by two"
+            "the family is published"
         );
-        assert_eq!(second.browser_version, None, "version 146 is not");
-        let (third, coarsened) = anonymise(linux("146"), &policy, Some(Pseudonym(3)), &vault);
-        assert!(!coarsened);
-        assert_eq!(third.browser_version.as_deref(), Some("146"));
+        assert_eq!(dims.browser_version, None, "version 146 is not");
+        assert_eq!(withheld.browser_version.as_deref(), Some("146"));
+        assert_eq!(withheld.browser, None);
+        let (held, dims, withheld) = linux("146", &[family, "Linux||Firefox|146|desktop"]);
+        assert!(!held);
+        assert_eq!(dims.browser_version.as_deref(), Some("146"));
+        assert!(withheld.is_empty());
     }
 }

@@ -3,9 +3,11 @@
 //! The address comes from the request (`ip=1`, or `X-Forwarded-For` from a trusted proxy) or from an `ip`/`$ip`
 //! property, and is looked up in a MaxMind-format city database ([`GeoDb`]). Without an address or a database,
 //! what the client sent (`mp_country_code`, `$region`, `$city`) is used instead. Either way the result passes the
-//! same k-anonymity rule: a city is stored only once `k` distinct people have been seen in it, otherwise the
-//! region; a region only once `k` people have been seen in it, otherwise only the country. The policy's
-//! `location_precision` caps how precise a stored place may be. Coordinates are always dropped.
+//! same k-anonymity rule (`privet_model::withheld`): a city is shown only once it is published (stored for at
+//! least `k` distinct people), otherwise the region; a region only once published, otherwise only the country.
+//! What is held back travels sealed beside the event until the store publishes it. The policy's
+//! `location_precision` caps how precise a stored place may be (beyond it, nothing is kept, not even sealed).
+//! Coordinates are always dropped.
 
 use std::net::IpAddr;
 use std::path::Path;
@@ -13,10 +15,11 @@ use std::path::Path;
 use hashbrown::HashMap;
 use parking_lot::Mutex;
 use privet_config::{LocationPrecision, PolicyConfig};
+use privet_model::Dimensions;
+use privet_model::withheld::{self, Dimension, Withheld};
 
 use super::{Field, Working};
 use crate::EventContext;
-use crate::vault::IdentityVault;
 
 /// The properties this transform consumes.
 pub const FIELDS: &[(&str, Field)] = &[
@@ -125,7 +128,7 @@ pub fn apply(
     ctx: &EventContext,
     geo: Option<&dyn Geo>,
     policy: &PolicyConfig,
-    vault: &dyn IdentityVault,
+    published: &dyn Fn(Dimension, &str) -> bool,
 ) -> Outcome {
     let property_ip = [Field::Ip, Field::DollarIp]
         .into_iter()
@@ -146,77 +149,41 @@ pub fn apply(
         coarsened: false,
     };
     let place = looked_up.unwrap_or(sent);
-    let (dims, coarsened) = coarsen(place, policy, w.person(), vault);
-    w.dims.country = dims.country;
-    w.dims.region = dims.region;
-    w.dims.city = dims.city;
+    let coarsened = settle(place, policy, &mut w.dims, &mut w.withheld, published);
     Outcome {
         coarsened,
         ..outcome
     }
 }
 
-/// Keeps the most precise level of `place` that the policy allows and that at least `k` people share.
-pub fn coarsen(
+/// Puts into `dims` the most precise level of `place` that the policy allows and that is published; the levels
+/// the policy allows but that are not published yet go to `withheld`. Returns whether anything was held back or
+/// dropped.
+pub fn settle(
     place: Place,
     policy: &PolicyConfig,
-    person: Option<privet_model::Pseudonym>,
-    vault: &dyn IdentityVault,
-) -> (Place, bool) {
+    dims: &mut Dimensions,
+    withheld: &mut Withheld,
+    published: &dyn Fn(Dimension, &str) -> bool,
+) -> bool {
     let Some(country) = place.country else {
         // Without a country, a region or city name is ambiguous and unverifiable: keep nothing.
-        let coarsened = place.region.is_some() || place.city.is_some();
-        return (Place::default(), coarsened);
-    };
-    let mut out = Place {
-        country: Some(country.clone()),
-        region: None,
-        city: None,
+        return place.region.is_some() || place.city.is_some();
     };
     let region_wanted = policy.location_precision >= LocationPrecision::Region;
     let city_wanted = policy.location_precision >= LocationPrecision::City;
-    let mut coarsened =
-        !region_wanted && place.region.is_some() || !city_wanted && place.city.is_some();
-    // Count the person in their region and in their city, so that both open once k people share them.
-    let mut key = String::with_capacity(64);
-    let region = place.region.filter(|_| region_wanted).map(|region| {
-        key.push_str(&region);
-        key.push('|');
-        key.push_str(&country);
-        let open = vault.admit("region", &key, person, policy.k);
-        (region, open)
-    });
-    let city = match (&region, place.city.filter(|_| city_wanted)) {
-        (Some(_), Some(city)) => {
-            // "{city}|{region}|{country}"
-            key.insert(0, '|');
-            key.insert_str(0, &city);
-            let open = vault.admit("city", &key, person, policy.k);
-            Some((city, open))
-        }
-        _ => None,
-    };
-    match region {
-        Some((region, true)) => {
-            out.region = Some(region);
-            match city {
-                Some((city, true)) => out.city = Some(city),
-                Some((_, false)) => coarsened = true,
-                None => {}
-            }
-        }
-        Some((_, false)) => coarsened = true,
-        None => {}
-    }
-    (out, coarsened)
+    let capped = !region_wanted && place.region.is_some() || !city_wanted && place.city.is_some();
+    dims.country = Some(country);
+    dims.region = place.region.filter(|_| region_wanted);
+    dims.city = place.city.filter(|_| city_wanted);
+    let had = (dims.region.is_some(), dims.city.is_some());
+    withheld::withhold_place(dims, withheld, published);
+    capped || had != (dims.region.is_some(), dims.city.is_some())
 }
 
 #[cfg(test)]
 mod tests {
-    use privet_model::Pseudonym;
-
     use super::*;
-    use crate::vault::MemoryVault;
 
     fn place(country: &str, region: &str, city: &str) -> Place {
         Place {
@@ -226,57 +193,77 @@ mod tests {
         }
     }
 
+    /// Settles `place` with only `published` keys published; returns what is shown and what is withheld.
+    fn settled(place: Place, policy: &PolicyConfig, published: &[&str]) -> (Place, Withheld) {
+        let mut dims = Dimensions::default();
+        let mut withheld = Withheld::default();
+        settle(place, policy, &mut dims, &mut withheld, &|_, key| {
+            published.contains(&key)
+        });
+        let shown = Place {
+            country: dims.country,
+            region: dims.region,
+            city: dims.city,
+        };
+        (shown, withheld)
+    }
+
     #[test]
-    fn cities_need_k_people_regions_too() {
-        let vault = MemoryVault::default();
+    fn places_are_withheld_until_published() {
         let policy = PolicyConfig {
             location_precision: LocationPrecision::City,
-            k: 3,
             ..Default::default()
         };
         let lyon = place("FR", "Auvergne-Rhône-Alpes", "Lyon");
-        let seen = |n: i64| coarsen(lyon.clone(), &policy, Some(Pseudonym(n)), &vault).0;
+        let (shown, withheld) = settled(lyon.clone(), &policy, &[]);
         assert_eq!(
-            seen(1),
+            shown,
             Place {
                 country: Some("FR".into()),
                 ..Default::default()
             }
         );
-        assert_eq!(seen(2).region, None);
-        let third = seen(3);
-        assert_eq!(third.region.as_deref(), Some("Auvergne-Rhône-Alpes"));
-        assert_eq!(third.city.as_deref(), Some("Lyon"));
-        assert_eq!(seen(1).city.as_deref(), Some("Lyon"));
-        // A small town in an open region gets the region only.
-        let town = place("FR", "Auvergne-Rhône-Alpes", "Yssingeaux");
-        let (out, coarsened) = coarsen(town, &policy, Some(Pseudonym(1)), &vault);
-        assert!(coarsened);
-        assert_eq!((out.region.is_some(), out.city), (true, None));
+        assert_eq!(withheld.region.as_deref(), Some("Auvergne-Rhône-Alpes"));
+        assert_eq!(withheld.city.as_deref(), Some("Lyon"));
+        let region = "Auvergne-Rhône-Alpes|FR";
+        let (shown, withheld) = settled(lyon.clone(), &policy, &[region]);
+        assert_eq!((shown.region.is_some(), shown.city), (true, None));
+        assert_eq!(withheld.city.as_deref(), Some("Lyon"));
+        let (shown, withheld) = settled(
+            lyon.clone(),
+            &policy,
+            &[region, "Lyon|Auvergne-Rhône-Alpes|FR"],
+        );
+        assert_eq!(shown, lyon);
+        assert!(withheld.is_empty());
     }
 
     #[test]
-    fn precision_caps_what_is_kept() {
-        let vault = MemoryVault::default();
+    fn precision_caps_what_is_kept_even_sealed() {
         let policy = PolicyConfig {
             location_precision: LocationPrecision::Country,
-            k: 1,
             ..Default::default()
         };
-        let out = coarsen(place("DE", "Berlin", "Berlin"), &policy, None, &vault).0;
+        let (shown, withheld) = settled(place("DE", "Berlin", "Berlin"), &policy, &[]);
         assert_eq!(
-            out,
+            shown,
             Place {
                 country: Some("DE".into()),
                 ..Default::default()
             }
         );
-        let policy = PolicyConfig {
-            k: 1,
-            ..Default::default()
-        }; // region precision by default
-        let out = coarsen(place("DE", "Berlin", "Berlin"), &policy, None, &vault).0;
-        assert_eq!((out.region.as_deref(), out.city), (Some("Berlin"), None));
+        assert!(
+            withheld.is_empty(),
+            "beyond the policy's precision nothing is kept"
+        );
+        // Region precision by default.
+        let policy = PolicyConfig::default();
+        let (shown, withheld) = settled(place("DE", "Berlin", "Berlin"), &policy, &["Berlin|DE"]);
+        assert_eq!(
+            (shown.region.as_deref(), shown.city),
+            (Some("Berlin"), None)
+        );
+        assert!(withheld.is_empty());
     }
 
     struct FixedGeo;
@@ -288,7 +275,6 @@ mod tests {
 
     #[test]
     fn addresses_are_looked_up_then_discarded() {
-        let vault = MemoryVault::default();
         let policy = PolicyConfig {
             k: 1,
             ..Default::default()
@@ -307,12 +293,12 @@ mod tests {
             &EventContext::default(),
             Some(&FixedGeo),
             &policy,
-            &vault,
+            &|_, _| true,
         );
         assert!(outcome.looked_up);
         assert_eq!(w.dims.country.as_deref(), Some("GB"));
         assert_eq!(w.dims.region.as_deref(), Some("England"));
-        let event = w.finish();
+        let event = w.finish(None);
         assert_eq!(
             event.properties, "{}",
             "address, coordinates and client place are gone"

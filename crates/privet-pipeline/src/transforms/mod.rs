@@ -17,6 +17,7 @@ use std::borrow::Cow;
 
 use hashbrown::HashMap;
 use privet_config::{PolicyConfig, PropertyAction};
+use privet_model::withheld::Withheld;
 use privet_model::{
     Dimensions, EventIdentity, IdentityOp, MinimalEvent, Pseudonym, RawEvent, RawJson,
     RawProperties,
@@ -274,6 +275,8 @@ pub struct Working<'a> {
     pub identity: EventIdentity,
     pub identity_op: Option<IdentityOp>,
     pub dims: Dimensions,
+    /// The precise place and client values `dims` does not show yet (fewer than k people share them).
+    pub withheld: Withheld,
     pub store: bool,
     /// Organisations the event names (pseudonyms), for the scanner.
     pub groups: Vec<Pseudonym>,
@@ -308,6 +311,7 @@ impl<'a> Working<'a> {
             identity: EventIdentity::default(),
             identity_op: None,
             dims: Dimensions::default(),
+            withheld: Withheld::default(),
             store: true,
             groups: Vec::new(),
             settled: Vec::new(),
@@ -362,8 +366,8 @@ impl<'a> Working<'a> {
         }
     }
 
-    /// The finished, minimised event.
-    pub fn finish(self) -> MinimalEvent {
+    /// The finished, minimised event; `sealed` holds [`Working::withheld`], sealed by the vault.
+    pub fn finish(self, sealed: Option<Vec<u8>>) -> MinimalEvent {
         let mut properties = String::with_capacity(256);
         write_object(&mut properties, &self.sorted.other, &self.settled);
         MinimalEvent {
@@ -375,6 +379,7 @@ impl<'a> Working<'a> {
             dims: self.dims,
             properties,
             store: self.store,
+            sealed,
         }
     }
 }

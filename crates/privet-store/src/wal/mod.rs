@@ -33,8 +33,8 @@ pub const MAGIC: &[u8; 8] = b"PRVTWAL1";
 pub const HEADER_LEN: usize = 16;
 /// Largest payload accepted when reading (a guard against reading garbage lengths).
 pub const MAX_PAYLOAD: usize = 512 * 1024 * 1024;
-/// Version byte in front of every encoded entry.
-const ENTRY_VERSION: u8 = 1;
+/// Version byte in front of every encoded entry (1: rows without `sealed`, still read).
+const ENTRY_VERSION: u8 = 2;
 
 /// A change to the identity graph, derived by the writer when it resolved a batch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,8 +91,66 @@ impl WalEntry {
     pub fn decode(bytes: &[u8]) -> Result<WalEntry, String> {
         match bytes.split_first() {
             Some((&ENTRY_VERSION, rest)) => postcard::from_bytes(rest).map_err(|e| e.to_string()),
+            Some((1, rest)) => postcard::from_bytes::<v1::Entry>(rest)
+                .map(WalEntry::from)
+                .map_err(|e| e.to_string()),
             Some((v, _)) => Err(format!("unknown WAL entry version {v}")),
             None => Err("empty WAL entry".into()),
+        }
+    }
+}
+
+/// Entries written by versions whose rows had no `sealed` field, so that a log left by a crash of an older
+/// version is still replayed.
+mod v1 {
+    use privet_model::{Dimensions, EventRow};
+    use serde::Deserialize;
+
+    use super::{IdentityChange, ResolvedProfileUpdate, WalEntry};
+
+    #[derive(Deserialize)]
+    pub struct Entry {
+        project: i64,
+        events: Vec<Row>,
+        identity: Vec<IdentityChange>,
+        profiles: Vec<ResolvedProfileUpdate>,
+    }
+
+    #[derive(Deserialize)]
+    struct Row {
+        time_us: i64,
+        name: String,
+        insert_id: Option<String>,
+        person_id: Option<i64>,
+        device_id: Option<i64>,
+        dims: Dimensions,
+        properties: String,
+        dedup_key: Option<u64>,
+    }
+
+    impl From<Entry> for WalEntry {
+        fn from(e: Entry) -> WalEntry {
+            let events = e
+                .events
+                .into_iter()
+                .map(|r| EventRow {
+                    time_us: r.time_us,
+                    name: r.name,
+                    insert_id: r.insert_id,
+                    person_id: r.person_id,
+                    device_id: r.device_id,
+                    dims: r.dims,
+                    properties: r.properties,
+                    dedup_key: r.dedup_key,
+                    sealed: None,
+                })
+                .collect();
+            WalEntry {
+                project: e.project,
+                events,
+                identity: e.identity,
+                profiles: e.profiles,
+            }
         }
     }
 }

@@ -19,6 +19,7 @@ fn entry(n: usize) -> WalEntry {
                 dims: Dimensions::default(),
                 properties: "{\"plan\":\"pro\"}".into(),
                 dedup_key: Some(i as u64),
+                sealed: (i % 2 == 1).then(|| vec![i as u8; 40]),
             })
             .collect(),
         identity: vec![IdentityChange::Link { id: 1, person: 1 }],
@@ -34,6 +35,53 @@ fn read_all(dir: &std::path::Path, after: u64) -> (Vec<(u64, WalEntry)>, ReplayS
     })
     .unwrap();
     (seen, stats)
+}
+
+#[test]
+fn entries_of_the_first_version_are_still_read() {
+    // A version-1 row: everything but `sealed`, in the same order.
+    #[derive(serde::Serialize)]
+    struct Row<'a>(
+        i64,
+        &'a str,
+        Option<&'a str>,
+        Option<i64>,
+        Option<i64>,
+        &'a Dimensions,
+        &'a str,
+        Option<u64>,
+    );
+    let now = entry(3);
+    let rows: Vec<Row> = now
+        .events
+        .iter()
+        .map(|r| {
+            Row(
+                r.time_us,
+                &r.name,
+                r.insert_id.as_deref(),
+                r.person_id,
+                r.device_id,
+                &r.dims,
+                &r.properties,
+                r.dedup_key,
+            )
+        })
+        .collect();
+    let mut bytes = vec![1u8];
+    bytes.extend(
+        postcard::to_allocvec(&(now.project, &rows, &now.identity, &now.profiles)).unwrap(),
+    );
+    let old = WalEntry::decode(&bytes).unwrap();
+    let mut expected = now.clone();
+    expected.events.iter_mut().for_each(|r| r.sealed = None);
+    assert_eq!(old, expected);
+    assert_eq!(
+        WalEntry::decode(&now.encode()).unwrap(),
+        now,
+        "sealed values round-trip"
+    );
+    assert!(WalEntry::decode(&[9, 0]).unwrap_err().contains("version 9"));
 }
 
 #[test]

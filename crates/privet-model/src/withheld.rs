@@ -1,0 +1,330 @@
+//! k-anonymity at rest: dimensions withheld until `k` people are stored with them.
+//!
+//! A region, a city, an OS/browser family or a full OS/browser/version combination is *published* (shown in the
+//! analytics store) only once at least `k` distinct people are stored with it. Until then an event is stored with
+//! something coarser (the region instead of the city, the country instead of the region, the families without
+//! versions, or only the device type), and the precise values travel beside it *sealed*: encrypted under a key
+//! derived from the vault's master key, in the store's hidden `_sealed` column, unreadable from a copy of the data
+//! directory.
+//!
+//! The store counts distinct people per withheld value on sealed rows; when a value reaches `k`, it unseals every
+//! row that carries it in one manifest swap, so the value appears for `k` people at once and never for fewer
+//! (see `privet-store`'s `publication` module). From then on the pipeline stores it directly.
+//!
+//! This module holds the one rule both sides apply ([`withhold`], [`restore`], [`keys`]) and the contract between
+//! them ([`Publisher`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::Dimensions;
+
+/// A kind of value that must be shared by `k` people before it is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Dimension {
+    /// `region|country`.
+    Region,
+    /// `city|region|country`.
+    City,
+    /// `os|browser|device_type`.
+    ClientFamily,
+    /// `os|os_version|browser|browser_version|device_type`.
+    Client,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 4] = [
+        Dimension::Region,
+        Dimension::City,
+        Dimension::ClientFamily,
+        Dimension::Client,
+    ];
+
+    /// The name stored in the store's `published` table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Region => "region",
+            Dimension::City => "city",
+            Dimension::ClientFamily => "client_family",
+            Dimension::Client => "client",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Dimension> {
+        Dimension::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+}
+
+/// The precise values an event is stored without (what its sealed blob holds).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withheld {
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub os: Option<String>,
+    pub os_version: Option<String>,
+    pub browser: Option<String>,
+    pub browser_version: Option<String>,
+}
+
+impl Withheld {
+    pub fn is_empty(&self) -> bool {
+        *self == Withheld::default()
+    }
+}
+
+/// What the store needs from the side that holds the sealing key and the policy (implemented by the pipeline).
+pub trait Publisher: Send + Sync {
+    /// How many distinct people must share a value of `project` before it is shown.
+    fn k(&self, project: i64) -> usize;
+    /// Seals the withheld values of an event of `project`.
+    fn seal(&self, project: i64, withheld: &Withheld) -> Vec<u8>;
+    /// Opens a blob made by [`Publisher::seal`]; `None` if it is not one (or the key is not the one that made it).
+    fn open(&self, project: i64, sealed: &[u8]) -> Option<Withheld>;
+    /// Whether a value of `project` is published.
+    fn is_published(&self, project: i64, dimension: Dimension, key: &str) -> bool;
+    /// Marks values of `project` as published (they are now stored for at least `k` people).
+    fn publish(&self, project: i64, keys: &[(Dimension, String)]);
+}
+
+/// Builds the key of a value: its parts joined by `|`, missing parts empty.
+fn key(out: &mut String, parts: &[&Option<String>]) {
+    out.clear();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('|');
+        }
+        out.push_str(part.as_deref().unwrap_or(""));
+    }
+}
+
+/// The key of `dims`' value of `dimension` (see [`Dimension`]).
+fn key_of(out: &mut String, dimension: Dimension, d: &Dimensions) {
+    match dimension {
+        Dimension::Region => key(out, &[&d.region, &d.country]),
+        Dimension::City => key(out, &[&d.city, &d.region, &d.country]),
+        Dimension::ClientFamily => key(out, &[&d.os, &d.browser, &d.device_type]),
+        Dimension::Client => key(
+            out,
+            &[
+                &d.os,
+                &d.os_version,
+                &d.browser,
+                &d.browser_version,
+                &d.device_type,
+            ],
+        ),
+    }
+}
+
+/// Keeps in `dims` the most precise place that `published` allows; moves the rest into `out`.
+///
+/// A region is shown only when published (otherwise only the country is); a city only when its region is shown
+/// and the city is published too. Without a country, a region or city name is ambiguous: the caller drops them.
+pub fn withhold_place(
+    dims: &mut Dimensions,
+    out: &mut Withheld,
+    published: &dyn Fn(Dimension, &str) -> bool,
+) {
+    if dims.region.is_none() {
+        // A city without its region cannot be placed (two Springfields): drop it.
+        dims.city = None;
+        return;
+    }
+    let mut k = String::with_capacity(64);
+    key_of(&mut k, Dimension::Region, dims);
+    if !published(Dimension::Region, &k) {
+        out.region = dims.region.take();
+        out.city = dims.city.take();
+        return;
+    }
+    if dims.city.is_some() {
+        key_of(&mut k, Dimension::City, dims);
+        if !published(Dimension::City, &k) {
+            out.city = dims.city.take();
+        }
+    }
+}
+
+/// Keeps in `dims` the most precise client combination that `published` allows; moves the rest into `out`.
+///
+/// The full combination (with major versions) is shown when both it and its family are published; otherwise the
+/// families without versions when the family is; otherwise only the device type.
+pub fn withhold_client(
+    dims: &mut Dimensions,
+    out: &mut Withheld,
+    published: &dyn Fn(Dimension, &str) -> bool,
+) {
+    if dims.os.is_none() && dims.browser.is_none() {
+        return;
+    }
+    let mut k = String::with_capacity(64);
+    key_of(&mut k, Dimension::ClientFamily, dims);
+    let family = published(Dimension::ClientFamily, &k);
+    let versions = dims.os_version.is_some() || dims.browser_version.is_some();
+    if family && versions {
+        key_of(&mut k, Dimension::Client, dims);
+        if published(Dimension::Client, &k) {
+            return;
+        }
+    } else if family {
+        return;
+    }
+    out.os_version = dims.os_version.take();
+    out.browser_version = dims.browser_version.take();
+    if !family {
+        out.os = dims.os.take();
+        out.browser = dims.browser.take();
+    }
+}
+
+/// Both rules: what `dims` may show, and what it must be stored without.
+pub fn withhold(dims: &mut Dimensions, published: &dyn Fn(Dimension, &str) -> bool) -> Withheld {
+    let mut out = Withheld::default();
+    withhold_place(dims, &mut out, published);
+    withhold_client(dims, &mut out, published);
+    out
+}
+
+/// Puts withheld values back into `dims` (the precise form, before [`withhold`] is applied again).
+pub fn restore(dims: &mut Dimensions, withheld: Withheld) {
+    let Withheld {
+        region,
+        city,
+        os,
+        os_version,
+        browser,
+        browser_version,
+    } = withheld;
+    for (slot, value) in [
+        (&mut dims.region, region),
+        (&mut dims.city, city),
+        (&mut dims.os, os),
+        (&mut dims.os_version, os_version),
+        (&mut dims.browser, browser),
+        (&mut dims.browser_version, browser_version),
+    ] {
+        if value.is_some() {
+            *slot = value;
+        }
+    }
+}
+
+/// The values (dimension and key) precise `dims` would need published to be shown in full.
+pub fn keys(dims: &Dimensions) -> Vec<(Dimension, String)> {
+    let place = dims.region.is_some();
+    let client = dims.os.is_some() || dims.browser.is_some();
+    let needed = [
+        (Dimension::Region, place),
+        (Dimension::City, place && dims.city.is_some()),
+        (Dimension::ClientFamily, client),
+        (
+            Dimension::Client,
+            client && (dims.os_version.is_some() || dims.browser_version.is_some()),
+        ),
+    ];
+    needed
+        .into_iter()
+        .filter(|(_, needed)| *needed)
+        .map(|(dimension, _)| {
+            let mut k = String::new();
+            key_of(&mut k, dimension, dims);
+            (dimension, k)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn precise() -> Dimensions {
+        Dimensions {
+            country: Some("FR".into()),
+            region: Some("Occitanie".into()),
+            city: Some("Albi".into()),
+            os: Some("Linux".into()),
+            os_version: Some("6".into()),
+            browser: Some("Firefox".into()),
+            browser_version: Some("133".into()),
+            device_type: Some("desktop".into()),
+            url_path: Some("/pricing".into()),
+            ..Default::default()
+        }
+    }
+
+    fn set(keys: &[(Dimension, &str)]) -> HashSet<(Dimension, String)> {
+        keys.iter().map(|(d, k)| (*d, k.to_string())).collect()
+    }
+
+    #[test]
+    fn nothing_published_leaves_country_and_device() {
+        let mut dims = precise();
+        let withheld = withhold(&mut dims, &|_, _| false);
+        assert_eq!(dims.country.as_deref(), Some("FR"));
+        assert_eq!(dims.device_type.as_deref(), Some("desktop"));
+        assert_eq!(dims.url_path.as_deref(), Some("/pricing"));
+        for hidden in [
+            &dims.region,
+            &dims.city,
+            &dims.os,
+            &dims.os_version,
+            &dims.browser,
+            &dims.browser_version,
+        ] {
+            assert_eq!(hidden, &None);
+        }
+        assert_eq!(withheld.city.as_deref(), Some("Albi"));
+        assert_eq!(withheld.browser_version.as_deref(), Some("133"));
+        // Restoring and applying the rule again with everything published gives the precise dimensions back.
+        restore(&mut dims, withheld);
+        let rest = withhold(&mut dims, &|_, _| true);
+        assert!(rest.is_empty());
+        assert_eq!(dims, precise());
+    }
+
+    #[test]
+    fn each_level_needs_its_own_key() {
+        let published = set(&[
+            (Dimension::Region, "Occitanie|FR"),
+            (Dimension::ClientFamily, "Linux|Firefox|desktop"),
+        ]);
+        let mut dims = precise();
+        let withheld = withhold(&mut dims, &|d, k| published.contains(&(d, k.to_string())));
+        assert_eq!(dims.region.as_deref(), Some("Occitanie"));
+        assert_eq!(dims.city, None);
+        assert_eq!(dims.browser.as_deref(), Some("Firefox"));
+        assert_eq!(dims.browser_version, None);
+        assert_eq!(
+            withheld,
+            Withheld {
+                city: Some("Albi".into()),
+                os_version: Some("6".into()),
+                browser_version: Some("133".into()),
+                ..Default::default()
+            }
+        );
+        // A published city under an unpublished region stays hidden: the region is the coarser value.
+        let city_only = set(&[(Dimension::City, "Albi|Occitanie|FR")]);
+        let mut dims = precise();
+        withhold(&mut dims, &|d, k| city_only.contains(&(d, k.to_string())));
+        assert_eq!((dims.region, dims.city), (None, None));
+    }
+
+    #[test]
+    fn keys_name_every_level_of_precise_dimensions() {
+        let keys = keys(&precise());
+        assert_eq!(
+            keys,
+            vec![
+                (Dimension::Region, "Occitanie|FR".to_string()),
+                (Dimension::City, "Albi|Occitanie|FR".to_string()),
+                (Dimension::ClientFamily, "Linux|Firefox|desktop".to_string()),
+                (Dimension::Client, "Linux|6|Firefox|133|desktop".to_string()),
+            ]
+        );
+        for d in Dimension::ALL {
+            assert_eq!(Dimension::parse(d.as_str()), Some(d));
+        }
+    }
+}
