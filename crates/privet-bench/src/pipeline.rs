@@ -204,8 +204,8 @@ fn count(
         .open_withheld(PROJECT.0, sealed)
         .expect("the vault opens its own seal");
     let mut dims = event.dims.clone();
-    privet_model::withheld::restore(&mut dims, withheld);
-    for key in privet_model::withheld::keys(&dims) {
+    privet_model::withheld::restore(&mut dims, withheld.clone());
+    for key in privet_model::withheld::keys(&dims, &withheld) {
         tally.entry(key).or_default().insert(person.0);
     }
 }

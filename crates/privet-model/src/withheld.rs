@@ -83,16 +83,29 @@ pub trait Publisher: Send + Sync {
     fn is_published(&self, project: i64, dimension: Dimension, key: &str) -> bool;
     /// Marks values of `project` as published (they are now stored for at least `k` people).
     fn publish(&self, project: i64, keys: &[(Dimension, String)]);
+    /// Whether `project`'s policy allows storing values of `dimension` at all (its `location_precision`).
+    fn allows(&self, project: i64, dimension: Dimension) -> bool;
 }
 
-/// Builds the key of a value: its parts joined by `|`, missing parts empty.
+/// Builds the key of a value: its parts joined by `|`, missing parts empty, `|` and `\` inside a part escaped
+/// with `\` (client-sent names may contain them; `A|B` in `C` and `A` in `B|C` must not share a key).
 fn key(out: &mut String, parts: &[&Option<String>]) {
     out.clear();
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
             out.push('|');
         }
-        out.push_str(part.as_deref().unwrap_or(""));
+        let part = part.as_deref().unwrap_or("");
+        if part.contains(['|', '\\']) {
+            for c in part.chars() {
+                if c == '|' || c == '\\' {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+        } else {
+            out.push_str(part);
+        }
     }
 }
 
@@ -147,19 +160,23 @@ pub fn withhold_place(
 /// Keeps in `dims` the most precise client combination that `published` allows; moves the rest into `out`.
 ///
 /// The full combination (with major versions) is shown when both it and its family are published; otherwise the
-/// families without versions when the family is; otherwise only the device type.
+/// families without versions when the family is; otherwise only the device type. Versions sent without any
+/// family need the full combination published too.
 pub fn withhold_client(
     dims: &mut Dimensions,
     out: &mut Withheld,
     published: &dyn Fn(Dimension, &str) -> bool,
 ) {
-    if dims.os.is_none() && dims.browser.is_none() {
+    let has_family = dims.os.is_some() || dims.browser.is_some();
+    let versions = dims.os_version.is_some() || dims.browser_version.is_some();
+    if !has_family && !versions {
         return;
     }
     let mut k = String::with_capacity(64);
-    key_of(&mut k, Dimension::ClientFamily, dims);
-    let family = published(Dimension::ClientFamily, &k);
-    let versions = dims.os_version.is_some() || dims.browser_version.is_some();
+    let family = !has_family || {
+        key_of(&mut k, Dimension::ClientFamily, dims);
+        published(Dimension::ClientFamily, &k)
+    };
     if family && versions {
         key_of(&mut k, Dimension::Client, dims);
         if published(Dimension::Client, &k) {
@@ -173,6 +190,19 @@ pub fn withhold_client(
     if !family {
         out.os = dims.os.take();
         out.browser = dims.browser.take();
+    }
+}
+
+/// Drops from `dims` and `withheld` the levels of place a project's policy does not allow (a policy lowered from
+/// `city` to `region` after values were sealed): publication never shows them, and re-seals without them.
+pub fn cap(dims: &mut Dimensions, withheld: &mut Withheld, allows: &dyn Fn(Dimension) -> bool) {
+    if !allows(Dimension::Region) {
+        dims.region = None;
+        withheld.region = None;
+    }
+    if !allows(Dimension::City) || dims.region.is_none() {
+        dims.city = None;
+        withheld.city = None;
     }
 }
 
@@ -208,17 +238,19 @@ pub fn restore(dims: &mut Dimensions, withheld: Withheld) {
     }
 }
 
-/// The values (dimension and key) precise `dims` would need published to be shown in full.
-pub fn keys(dims: &Dimensions) -> Vec<(Dimension, String)> {
-    let place = dims.region.is_some();
-    let client = dims.os.is_some() || dims.browser.is_some();
+/// The values (dimension and key) a row needs published to show what it holds back: `dims` are its precise
+/// dimensions (after [`restore`]), `withheld` what its stored form lacks.
+pub fn keys(dims: &Dimensions, withheld: &Withheld) -> Vec<(Dimension, String)> {
     let needed = [
-        (Dimension::Region, place),
-        (Dimension::City, place && dims.city.is_some()),
-        (Dimension::ClientFamily, client),
+        (Dimension::Region, withheld.region.is_some()),
+        (Dimension::City, withheld.city.is_some()),
+        (
+            Dimension::ClientFamily,
+            withheld.os.is_some() || withheld.browser.is_some(),
+        ),
         (
             Dimension::Client,
-            client && (dims.os_version.is_some() || dims.browser_version.is_some()),
+            withheld.os_version.is_some() || withheld.browser_version.is_some(),
         ),
     ];
     needed
@@ -312,14 +344,93 @@ mod tests {
     }
 
     #[test]
-    fn keys_name_every_level_of_precise_dimensions() {
-        let keys = keys(&precise());
+    fn parts_containing_the_separator_do_not_collide() {
+        let named = |city: &str, region: &str| {
+            let dims = Dimensions {
+                country: Some("FR".into()),
+                region: Some(region.into()),
+                city: Some(city.into()),
+                ..Default::default()
+            };
+            let mut k = String::new();
+            key_of(&mut k, Dimension::City, &dims);
+            k
+        };
+        assert_ne!(named("A|B", "C"), named("A", "B|C"));
+        assert_ne!(named("A\\", "|C"), named("A\\|", "C"));
+        assert_eq!(named("Albi", "Occitanie"), "Albi|Occitanie|FR");
+    }
+
+    #[test]
+    fn versions_without_families_need_their_combination_published() {
+        let mut dims = Dimensions {
+            os_version: Some("17".into()),
+            device_type: Some("mobile".into()),
+            ..Default::default()
+        };
+        let withheld = withhold(&mut dims, &|_, _| false);
+        assert_eq!(dims.os_version, None);
+        assert_eq!(withheld.os_version.as_deref(), Some("17"));
+        let mut precise = dims.clone();
+        restore(&mut precise, withheld.clone());
         assert_eq!(
-            keys,
+            keys(&precise, &withheld),
+            vec![(Dimension::Client, "|17|||mobile".to_string())]
+        );
+        let mut shown = precise.clone();
+        assert!(
+            withhold(&mut shown, &|d, k| d == Dimension::Client
+                && k == "|17|||mobile")
+            .is_empty()
+        );
+        assert_eq!(shown.os_version.as_deref(), Some("17"));
+    }
+
+    #[test]
+    fn capping_drops_what_the_policy_no_longer_allows() {
+        let mut dims = precise();
+        let mut withheld = withhold(&mut dims, &|_, _| false);
+        restore(&mut dims, withheld.clone());
+        cap(&mut dims, &mut withheld, &|d| d != Dimension::City);
+        assert_eq!(
+            (dims.region.as_deref(), dims.city.as_deref()),
+            (Some("Occitanie"), None)
+        );
+        assert_eq!(withheld.city, None);
+        assert_eq!(withheld.region.as_deref(), Some("Occitanie"));
+        cap(&mut dims, &mut withheld, &|d| {
+            d != Dimension::Region && d != Dimension::City
+        });
+        assert_eq!((dims.region, withheld.region), (None, None));
+    }
+
+    #[test]
+    fn keys_name_the_levels_a_row_holds_back() {
+        let mut dims = precise();
+        let withheld = withhold(&mut dims, &|_, _| false);
+        let mut precise_again = dims.clone();
+        restore(&mut precise_again, withheld.clone());
+        assert_eq!(
+            keys(&precise_again, &withheld),
             vec![
                 (Dimension::Region, "Occitanie|FR".to_string()),
                 (Dimension::City, "Albi|Occitanie|FR".to_string()),
                 (Dimension::ClientFamily, "Linux|Firefox|desktop".to_string()),
+                (Dimension::Client, "Linux|6|Firefox|133|desktop".to_string()),
+            ]
+        );
+        // A row that shows its region and client family needs only its city and versions.
+        let published = set(&[
+            (Dimension::Region, "Occitanie|FR"),
+            (Dimension::ClientFamily, "Linux|Firefox|desktop"),
+        ]);
+        let mut dims = precise();
+        let withheld = withhold(&mut dims, &|d, k| published.contains(&(d, k.to_string())));
+        restore(&mut dims, withheld.clone());
+        assert_eq!(
+            keys(&dims, &withheld),
+            vec![
+                (Dimension::City, "Albi|Occitanie|FR".to_string()),
                 (Dimension::Client, "Linux|6|Firefox|133|desktop".to_string()),
             ]
         );

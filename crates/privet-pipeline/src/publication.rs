@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use privet_config::LocationPrecision;
 use privet_model::ProjectId;
 use privet_model::withheld::{Dimension, Publisher, Withheld};
 use privet_vault::Vault;
@@ -40,5 +41,14 @@ impl Publisher for Publication {
 
     fn publish(&self, project: i64, keys: &[(Dimension, String)]) {
         self.vault.publish(project, keys);
+    }
+
+    fn allows(&self, project: i64, dimension: Dimension) -> bool {
+        let precision = self.pipeline.policy(ProjectId(project)).location_precision;
+        match dimension {
+            Dimension::Region => precision >= LocationPrecision::Region,
+            Dimension::City => precision >= LocationPrecision::City,
+            Dimension::ClientFamily | Dimension::Client => true,
+        }
     }
 }

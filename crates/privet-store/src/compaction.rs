@@ -34,6 +34,8 @@ pub(crate) type Graveyard = Vec<(std::path::PathBuf, Instant)>;
 
 /// How often the compactor looks for work on its own.
 const INTERVAL: Duration = Duration::from_secs(30);
+/// Largest segment of sealed rows compaction writes.
+const SEALED_MAX_ROWS: usize = 50_000;
 /// How long replaced segment files are kept for queries that still read them.
 const GRACE: Duration = Duration::from_secs(120);
 
@@ -130,9 +132,10 @@ pub(crate) fn run(shared: Arc<Shared>, mut meta: Meta, requests: Receiver<Reques
         let request = requests.recv_timeout(INTERVAL);
         match request {
             Ok(Request::Run { reply, force }) => {
-                let result = publish(&mut meta, &mut graveyard, &mut publication)
-                    .and_then(|_| compact(&shared, &mut meta, force, &mut graveyard));
-                let _ = reply.send(result);
+                if let Err(error) = publish(&mut meta, &mut graveyard, &mut publication) {
+                    tracing::error!(error = %error, "publication failed");
+                }
+                let _ = reply.send(compact(&shared, &mut meta, force, &mut graveyard));
             }
             Ok(Request::Publisher { publisher, reply }) => {
                 publication = Some(Publication::new(publisher));
@@ -196,10 +199,16 @@ fn compact(
     };
     // A merge holds its inputs in memory: merge small segments into segments of at most
     // `compaction_max_rows`, and leave segments that are already that big alone.
-    let cap = shared.options.compaction_max_rows.max(1) as u64;
     let mut groups: Vec<(DayKey, Vec<Arc<SegmentInfo>>)> = Vec::new();
-    for ((project, day, _), mut segments) in by_day {
+    for ((project, day, sealed), mut segments) in by_day {
         let key = (project, day);
+        // Sealed segments stay small: publication rewrites one whenever one of its rows can show more.
+        let cap = if sealed {
+            shared.options.compaction_max_rows.min(SEALED_MAX_ROWS)
+        } else {
+            shared.options.compaction_max_rows
+        }
+        .max(1) as u64;
         segments.retain(|s| s.rows < cap / 2);
         segments.sort_by_key(|s| s.rows);
         let mut group: Vec<Arc<SegmentInfo>> = Vec::new();
@@ -243,7 +252,7 @@ fn compact(
             &version,
             &inputs,
             added,
-            (project, &[]),
+            (project, 0, &[]),
             graveyard,
         )?;
         report.days += 1;
@@ -263,17 +272,19 @@ pub(crate) fn swap(
     version: &crate::Version,
     inputs: &[Arc<SegmentInfo>],
     mut added: Vec<SegmentInfo>,
-    (project, published): (i64, &[(Dimension, String)]),
+    publishing: (i64, usize, &[(Dimension, String)]),
     graveyard: &mut Graveyard,
 ) -> Result<()> {
     let removed: Vec<i64> = inputs.iter().map(|s| s.id).collect();
-    meta.replace_segments(&removed, &mut added, project, published)?;
+    meta.replace_segments(&removed, &mut added, publishing)?;
     let added: Vec<Arc<SegmentInfo>> = added.into_iter().map(Arc::new).collect();
+    // By path: the manifest may give a removed segment's id to a segment the flusher adds meanwhile.
+    let gone: std::collections::HashSet<&str> = inputs.iter().map(|s| s.path.as_str()).collect();
     shared.publish(|v| {
         let mut all: Vec<Arc<SegmentInfo>> = v
             .segments
             .iter()
-            .filter(|s| !removed.contains(&s.id))
+            .filter(|s| !gone.contains(s.path.as_str()))
             .cloned()
             .collect();
         all.extend(added.iter().cloned());
@@ -318,7 +329,7 @@ fn delete(
             &version,
             std::slice::from_ref(&input),
             added,
-            (project, &[]),
+            (project, 0, &[]),
             graveyard,
         )?;
         deleted += gone;

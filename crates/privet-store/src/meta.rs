@@ -65,11 +65,12 @@ CREATE TABLE IF NOT EXISTS people (
     properties TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (project, person_id)
 ) WITHOUT ROWID;
--- Values shown in the store because at least k people are stored with them (see `publication`).
+-- Values shown in the store because at least k people were stored with them (see `publication`), and that k.
 CREATE TABLE IF NOT EXISTS published (
     project   INTEGER NOT NULL,
     dimension TEXT NOT NULL,
     key       TEXT NOT NULL,
+    k         INTEGER NOT NULL,
     PRIMARY KEY (project, dimension, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS groups (
@@ -201,19 +202,24 @@ impl Meta {
         rows.collect()
     }
 
-    /// Every published value: (project, dimension, key).
-    pub fn published(&self) -> rusqlite::Result<Vec<(i64, Dimension, String)>> {
+    /// Every published value: (project, dimension, key, the k it was published with).
+    pub fn published(&self) -> rusqlite::Result<Vec<(i64, Dimension, String, usize)>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT project, dimension, key FROM published")?;
+            .prepare("SELECT project, dimension, key, k FROM published")?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (project, dimension, key) = row?;
+            let (project, dimension, key, k) = row?;
             if let Some(dimension) = Dimension::parse(&dimension) {
-                out.push((project, dimension, key));
+                out.push((project, dimension, key, k.max(0) as usize));
             }
         }
         Ok(out)
@@ -316,14 +322,13 @@ impl Meta {
         result
     }
 
-    /// Replaces segments by their successors (compacted, rewritten without deleted events, or showing newly
-    /// published values of `project`) and records those values, atomically.
+    /// Replaces segments by their successors (compacted, rewritten without deleted events, or showing values of
+    /// `project` newly published with `k`) and records those values, atomically.
     pub fn replace_segments(
         &mut self,
         removed: &[i64],
         added: &mut [SegmentInfo],
-        project: i64,
-        published: &[(Dimension, String)],
+        (project, k, published): (i64, usize, &[(Dimension, String)]),
     ) -> rusqlite::Result<()> {
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         let result = (|| {
@@ -333,10 +338,10 @@ impl Meta {
             }
             insert_segments(&tx, added)?;
             let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO published (project, dimension, key) VALUES (?1, ?2, ?3)",
+                "INSERT OR REPLACE INTO published (project, dimension, key, k) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for (dimension, key) in published {
-                stmt.execute(params![project, dimension.as_str(), key])?;
+                stmt.execute(params![project, dimension.as_str(), key, k as i64])?;
             }
             drop(stmt);
             tx.commit()

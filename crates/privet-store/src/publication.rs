@@ -25,7 +25,7 @@ use arrow::compute::concat_batches;
 use arrow::datatypes::{Int32Type, Int64Type};
 use hashbrown::{HashMap, HashSet};
 use privet_model::Dimensions;
-use privet_model::withheld::{self, Dimension, Publisher};
+use privet_model::withheld::{self, Dimension, Publisher, Withheld};
 use serde::Serialize;
 
 use crate::compaction::{Graveyard, swap};
@@ -58,7 +58,7 @@ impl std::ops::AddAssign for PublicationReport {
     }
 }
 
-/// A sealed row, opened: whose it is and the values (interned) its precise dimensions need.
+/// A sealed row, opened: whose it is and the values (interned) it needs published to show what it holds back.
 struct Sighting {
     person: Option<i64>,
     keys: [u32; 4],
@@ -94,10 +94,10 @@ impl Values {
 /// The publication state kept by the compactor thread.
 pub(crate) struct Publication {
     publisher: Arc<dyn Publisher>,
-    /// Sealed segments already opened, by segment id.
-    opened: HashMap<i64, Arc<Vec<Sighting>>>,
+    /// Sealed segments already opened, by path (never reused, unlike manifest ids).
+    opened: HashMap<String, Arc<Vec<Sighting>>>,
     values: HashMap<i64, Values>,
-    unreadable: HashMap<i64, u64>,
+    unreadable: HashMap<String, u64>,
 }
 
 impl Publication {
@@ -122,13 +122,17 @@ impl Publication {
         for s in version.segments.iter().filter(|s| s.sealed > 0) {
             by_project.entry(s.project).or_default().push(s.clone());
         }
-        self.opened
-            .retain(|id, _| version.segments.iter().any(|s| s.id == *id));
+        let live: HashSet<&str> = version.segments.iter().map(|s| s.path.as_str()).collect();
+        self.opened.retain(|path, _| live.contains(path.as_str()));
         self.unreadable
-            .retain(|id, _| version.segments.iter().any(|s| s.id == *id));
+            .retain(|path, _| live.contains(path.as_str()));
         let mut report = PublicationReport::default();
         for (project, segments) in by_project {
-            report += self.project(shared, meta, &version, project, &segments, graveyard)?;
+            // One project's failure (an unreadable segment, a full disk) leaves the others' passes alone.
+            match self.project(shared, meta, &version, project, &segments, graveyard) {
+                Ok(done) => report += done,
+                Err(error) => tracing::error!(project, error = %error, "publication failed"),
+            }
         }
         report.unreadable = self.unreadable.values().sum();
         Ok(report)
@@ -144,9 +148,9 @@ impl Publication {
         graveyard: &mut Graveyard,
     ) -> Result<PublicationReport> {
         for s in segments {
-            if !self.opened.contains_key(&s.id) {
+            if !self.opened.contains_key(&s.path) {
                 let sightings = self.open_segment(version, project, s)?;
-                self.opened.insert(s.id, Arc::new(sightings));
+                self.opened.insert(s.path.clone(), Arc::new(sightings));
             }
         }
         let k = self.publisher.k(project).max(1);
@@ -155,7 +159,7 @@ impl Publication {
         // Distinct people per value not yet published (a value stops counting once it reaches k).
         let mut people: HashMap<u32, HashSet<i64>> = HashMap::new();
         for s in segments {
-            for sighting in self.opened[&s.id].iter() {
+            for sighting in self.opened[&s.path].iter() {
                 let Some(person) = sighting.person else {
                     continue;
                 };
@@ -184,7 +188,7 @@ impl Publication {
         let affected: Vec<Arc<SegmentInfo>> = segments
             .iter()
             .filter(|s| {
-                self.opened[&s.id]
+                self.opened[&s.path]
                     .iter()
                     .any(|sighting| sighting.keys.iter().any(|id| shown(*id, &newly)))
             })
@@ -197,13 +201,7 @@ impl Publication {
             .iter()
             .map(|id| values.values[*id as usize].0.clone())
             .collect();
-        let is_shown: HashSet<(Dimension, String)> = values
-            .values
-            .iter()
-            .filter(|(_, shown)| *shown)
-            .map(|(key, _)| key.clone())
-            .chain(published.iter().cloned())
-            .collect();
+        let newly_published: HashSet<(Dimension, String)> = published.iter().cloned().collect();
         let mut report = PublicationReport {
             published: published.len(),
             segments_rewritten: affected.len(),
@@ -213,10 +211,15 @@ impl Publication {
         for s in &affected {
             let batches = segment::read(&version.segment_path(s), None)
                 .map_err(|e| StoreError::io(format!("cannot read segment {}", s.path), e))?;
-            let all =
-                concat_batches(&file_schema(), &batches).expect("segments share the file schema");
-            let (rewritten, unsealed) = self.unseal(project, &all, &is_shown);
-            report.rows_unsealed += unsealed;
+            // Batch by batch (64K rows), so that the rows' text is held for one batch at a time.
+            let mut rewritten = Vec::with_capacity(batches.len());
+            for batch in &batches {
+                let (batch, unsealed) = self.unseal(project, batch, &newly_published);
+                report.rows_unsealed += unsealed;
+                rewritten.push(batch);
+            }
+            let rewritten =
+                concat_batches(&file_schema(), &rewritten).expect("segments share the file schema");
             added.extend(flush::write_segments(
                 shared,
                 project,
@@ -231,7 +234,7 @@ impl Publication {
             version,
             &affected,
             added,
-            (project, &published),
+            (project, k, &published),
             graveyard,
         )?;
         // The store shows the values now; from here on the pipeline may store them directly.
@@ -270,12 +273,13 @@ impl Publication {
             let persons = batch.column(0).as_primitive::<Int64Type>();
             let sealed = batch.column(PLACE_AND_CLIENT + 1).as_binary::<i32>();
             for row in 0..batch.num_rows() {
-                let Some(precise) = precise(&publisher, project, &batch, 1, sealed, row) else {
+                let Some((precise, held)) = precise(&publisher, project, &batch, 1, sealed, row)
+                else {
                     unreadable += u64::from(sealed.is_valid(row));
                     continue;
                 };
                 let mut keys = [NO_KEY; 4];
-                for (slot, key) in keys.iter_mut().zip(withheld::keys(&precise)) {
+                for (slot, key) in keys.iter_mut().zip(withheld::keys(&precise, &held)) {
                     *slot = values.intern(key, |(d, k)| publisher.is_published(project, *d, k));
                 }
                 sightings.push(Sighting {
@@ -290,17 +294,18 @@ impl Publication {
                 rows = unreadable,
                 "sealed values that this vault cannot open stay sealed"
             );
-            self.unreadable.insert(segment.id, unreadable);
+            self.unreadable.insert(segment.path.clone(), unreadable);
         }
         Ok(sightings)
     }
 
-    /// Shows in `batch` everything `shown` allows; returns the new batch and how many rows changed.
+    /// Shows in `batch` everything that is published, `newly` included; returns the new batch and how many rows
+    /// changed.
     fn unseal(
         &self,
         project: i64,
         batch: &RecordBatch,
-        shown: &HashSet<(Dimension, String)>,
+        newly: &HashSet<(Dimension, String)>,
     ) -> (RecordBatch, u64) {
         let sealed = batch.column(SEALED).as_binary::<i32>();
         // Each row's place and client columns, as shown now.
@@ -309,9 +314,12 @@ impl Publication {
             .collect();
         let mut blobs = BinaryBuilder::new();
         let mut changed = 0;
-        let published = |d: Dimension, k: &str| shown.contains(&(d, k.to_string()));
+        let published = |d: Dimension, k: &str| {
+            self.publisher.is_published(project, d, k) || newly.contains(&(d, k.to_string()))
+        };
         for (row, current) in rows.iter_mut().enumerate() {
-            let Some(mut dims) = precise(&self.publisher, project, batch, DIMENSIONS, sealed, row)
+            let Some((mut dims, held)) =
+                precise(&self.publisher, project, batch, DIMENSIONS, sealed, row)
             else {
                 blobs.append_option(sealed.is_valid(row).then(|| sealed.value(row)));
                 continue;
@@ -324,6 +332,8 @@ impl Publication {
             }
             if rest.is_empty() {
                 blobs.append_null();
+            } else if rest == held {
+                blobs.append_value(sealed.value(row));
             } else {
                 blobs.append_value(self.publisher.seal(project, &rest));
             }
@@ -342,8 +352,9 @@ impl Publication {
     }
 }
 
-/// The precise place and client of a sealed row: its dimension columns (starting at `first`) with the sealed
-/// values put back. `None` for rows without a sealed value, or with one this vault cannot open.
+/// The precise place and client of a sealed row (its dimension columns, starting at `first`, with the sealed
+/// values put back, as far as the project's policy still allows) and what it holds back. `None` for rows without
+/// a sealed value, or with one this vault cannot open.
 fn precise(
     publisher: &Arc<dyn Publisher>,
     project: i64,
@@ -351,7 +362,7 @@ fn precise(
     first: usize,
     sealed: &BinaryArray,
     row: usize,
-) -> Option<Dimensions> {
+) -> Option<(Dimensions, Withheld)> {
     if !sealed.is_valid(row) {
         return None;
     }
@@ -368,8 +379,10 @@ fn precise(
         device_type: at(7),
         ..Default::default()
     };
-    withheld::restore(&mut dims, withheld);
-    Some(dims)
+    let mut withheld = withheld;
+    withheld::restore(&mut dims, withheld.clone());
+    withheld::cap(&mut dims, &mut withheld, &|d| publisher.allows(project, d));
+    Some((dims, withheld))
 }
 
 /// The place and client columns of `dims`, in schema order.

@@ -21,14 +21,23 @@ const K: usize = 3;
 
 /// "Seals" by keeping the values in a list and handing out the project and the index (the store never looks
 /// inside; the vault's real sealing is tested in `privet-vault`).
-#[derive(Default)]
 struct TestPublisher {
+    k: usize,
     published: Mutex<HashSet<(i64, Dimension, String)>>,
+}
+
+impl Default for TestPublisher {
+    fn default() -> Self {
+        TestPublisher {
+            k: K,
+            published: Mutex::default(),
+        }
+    }
 }
 
 impl Publisher for TestPublisher {
     fn k(&self, _project: i64) -> usize {
-        K
+        self.k
     }
 
     fn seal(&self, project: i64, withheld: &Withheld) -> Vec<u8> {
@@ -58,7 +67,14 @@ impl Publisher for TestPublisher {
             published.insert((project, *d, k.clone()));
         }
     }
+
+    fn allows(&self, _project: i64, dimension: Dimension) -> bool {
+        dimension != Dimension::City || !*REGION_ONLY.lock()
+    }
 }
+
+/// Set to act as if the project's policy were lowered to region precision.
+static REGION_ONLY: Mutex<bool> = Mutex::new(false);
 
 static SEALED: Mutex<Vec<Withheld>> = Mutex::new(Vec::new());
 
@@ -156,21 +172,43 @@ async fn values_appear_for_k_people_at_once_and_never_for_fewer() {
     );
 
     // The third person makes k: region, city and the full client combination appear for all three at once,
-    // on the rows written before as well.
-    write(&store, vec![event(&publisher, 3, "Albi", "133")]).await;
+    // on the rows written before as well. Someone in Rodez, in the same flush, gets the region and client (now
+    // published) but not the city.
+    write(
+        &store,
+        vec![
+            event(&publisher, 3, "Albi", "133"),
+            event(&publisher, 8, "Rodez", "133"),
+        ],
+    )
+    .await;
     let report = store.publish().await.unwrap();
     assert_eq!(report.published, 4, "{report:?}");
-    assert_eq!(report.rows_unsealed, 3);
+    assert_eq!(report.rows_unsealed, 4);
     assert_eq!(
         shown(&store).await,
         (
-            vec!["Occitanie,Albi,3".to_string()],
-            vec!["Firefox,133,3".to_string()]
+            vec!["Occitanie,Albi,3".to_string(), "Occitanie,,1".to_string()],
+            vec!["Firefox,133,4".to_string()]
         )
     );
-    assert!(
-        store.version().segments.iter().all(|s| s.sealed == 0),
-        "nothing is left sealed"
+    let sealed = |store: &Store| {
+        let mut sealed: Vec<u64> = store
+            .version()
+            .segments
+            .iter()
+            .map(|s| s.sealed)
+            .filter(|n| *n > 0)
+            .collect();
+        sealed.sort();
+        sealed
+    };
+    assert_eq!(sealed(&store), vec![1], "only Rodez stays sealed, apart");
+    // A second pass finds nothing more to do (the rewritten segments are new files).
+    assert_eq!(
+        store.publish().await.unwrap(),
+        Default::default(),
+        "nothing to publish or rewrite"
     );
 
     // From now on the pipeline stores Albi directly; a town with two people stays hidden, while its region
@@ -190,17 +228,18 @@ async fn values_appear_for_k_people_at_once_and_never_for_fewer() {
     );
     store.publish().await.unwrap();
     let (places, versions) = shown(&store).await;
-    assert_eq!(places, vec!["Occitanie,Albi,4", "Occitanie,,2"]);
-    assert_eq!(versions, vec!["Firefox,133,4", "Firefox,,2"]);
-    // Rows with sealed values live in segments of their own.
-    let sealed: Vec<u64> = store
-        .version()
-        .segments
-        .iter()
-        .map(|s| s.sealed)
-        .filter(|n| *n > 0)
-        .collect();
-    assert_eq!(sealed, vec![2]);
+    assert_eq!(places, vec!["Occitanie,Albi,4", "Occitanie,,3"]);
+    assert_eq!(versions, vec!["Firefox,133,5", "Firefox,,2"]);
+    assert_eq!(sealed(&store), vec![1, 2]);
+    drop(store);
+
+    // Restarted with a higher k, values published with the lower one are not published for new events.
+    let higher = Arc::new(TestPublisher {
+        k: K + 2,
+        ..Default::default()
+    });
+    let store = open(dir.path(), &higher);
+    assert!(!higher.is_published(P.0, Dimension::City, "Albi|Occitanie|FR"));
     drop(store);
 
     // After a restart, a fresh publisher learns what is published; the third person in Castres publishes it.
@@ -212,8 +251,29 @@ async fn values_appear_for_k_people_at_once_and_never_for_fewer() {
     let report = store.publish().await.unwrap();
     assert_eq!(report.published, 2, "Castres and Firefox 134: {report:?}");
     let (places, versions) = shown(&store).await;
-    assert_eq!(places, vec!["Occitanie,Albi,4", "Occitanie,Castres,3"]);
-    assert_eq!(versions, vec!["Firefox,133,4", "Firefox,134,3"]);
+    assert_eq!(
+        places,
+        vec!["Occitanie,Albi,4", "Occitanie,Castres,3", "Occitanie,,1"]
+    );
+    assert_eq!(versions, vec!["Firefox,133,5", "Firefox,134,3"]);
+    // A policy lowered to region precision: cities sealed before are neither counted nor shown, however many
+    // people share them (three in Rodez now), and are dropped from the seal when a row is rewritten.
+    *REGION_ONLY.lock() = true;
+    write(
+        &store,
+        vec![
+            event(&publisher, 9, "Rodez", "134"),
+            event(&publisher, 10, "Rodez", "134"),
+        ],
+    )
+    .await;
+    let report = store.publish().await.unwrap();
+    *REGION_ONLY.lock() = false;
+    assert_eq!(report.published, 0, "{report:?}");
+    assert_eq!(
+        rows(&store, "SELECT count(*) FROM events WHERE city = 'Rodez'").await,
+        vec!["0"]
+    );
     // Every value shown is shared by at least k people.
     for sql in [
         "SELECT min(n) FROM (SELECT city, count(DISTINCT person_id) AS n FROM events WHERE city IS NOT NULL GROUP BY city)",
