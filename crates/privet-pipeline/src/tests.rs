@@ -270,7 +270,10 @@ fn profile_updates_lose_personal_fields() {
                 time_us: 1,
                 ops: vec![(
                     ProfileOpKind::Set,
-                    json!({"$email": "alice@example.com", "$name": "Alice Liddell", "plan": "pro", "$ip": "203.0.113.9"}),
+                    json!({"$email": "alice@example.com", "$name": "Alice Liddell", "plan": "pro", "$ip": "203.0.113.9",
+                           "$browser": "Firefox", "$browser_version": 133.0, "$os": "Linux", "$os_version": "6.8",
+                           "$user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+                           "$model": "Pixel 9", "$screen_width": 1920}),
                 )],
             },
         )
@@ -279,7 +282,12 @@ fn profile_updates_lose_personal_fields() {
     for planted in PLANTED {
         assert!(!text.contains(planted), "{planted} leaked into {text}");
     }
-    assert_eq!(update.ops[0].payload, r#"{"plan":"pro"}"#);
+    // Families stay on the profile (as browser SDKs send them); versions, user agents and device details, which
+    // narrow a person down, do not.
+    assert_eq!(
+        update.ops[0].payload,
+        r#"{"$browser":"Firefox","$os":"Linux","plan":"pro"}"#
+    );
 
     let group = pipeline()
         .profile(RawProfileUpdate {

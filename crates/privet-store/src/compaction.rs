@@ -34,8 +34,6 @@ pub(crate) type Graveyard = Vec<(std::path::PathBuf, Instant)>;
 
 /// How often the compactor looks for work on its own.
 const INTERVAL: Duration = Duration::from_secs(30);
-/// Largest segment of sealed rows compaction writes.
-const SEALED_MAX_ROWS: usize = 50_000;
 /// How long replaced segment files are kept for queries that still read them.
 const GRACE: Duration = Duration::from_secs(120);
 
@@ -204,7 +202,10 @@ fn compact(
         let key = (project, day);
         // Sealed segments stay small: publication rewrites one whenever one of its rows can show more.
         let cap = if sealed {
-            shared.options.compaction_max_rows.min(SEALED_MAX_ROWS)
+            shared
+                .options
+                .compaction_max_rows
+                .min(flush::SEALED_MAX_ROWS)
         } else {
             shared.options.compaction_max_rows
         }

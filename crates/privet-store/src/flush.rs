@@ -107,9 +107,13 @@ fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<(
     Ok(())
 }
 
-/// Writes a sorted batch of `project`'s `day` as segments: the rows that carry sealed, withheld dimensions in a
-/// segment of their own (publication rewrites only those, so they stay small), the others in another. Returns
-/// the segments to record in the manifest (none for an empty batch).
+/// Largest segment of sealed rows written: publication rewrites a sealed segment whenever one of its rows can
+/// show more, reading it whole.
+pub(crate) const SEALED_MAX_ROWS: usize = 50_000;
+
+/// Writes a sorted batch of `project`'s `day` as segments: the rows that carry sealed, withheld dimensions in
+/// segments of their own of at most [`SEALED_MAX_ROWS`] (publication rewrites only those, so they stay small),
+/// the others in one. Returns the segments to record in the manifest (none for an empty batch).
 pub(crate) fn write_segments(
     shared: &Shared,
     project: i64,

@@ -44,6 +44,26 @@ pub const DROPPED: &[&str] = &[
     "$radio",
 ];
 
+/// What a profile update may not say about its person's client: versions, user agents and device details narrow a
+/// person down, and profiles are not counted towards `k` (the families `$os` and `$browser` stay).
+pub const PROFILE_DROPPED: &[&str] = &[
+    "$os_version",
+    "$browser_version",
+    "$user_agent",
+    "user_agent",
+    "$ua",
+    "userAgent",
+    "$model",
+    "$manufacturer",
+    "$brand",
+    "$carrier",
+    "$screen_dpi",
+    "$screen_height",
+    "$screen_width",
+    "$wifi",
+    "$radio",
+];
+
 /// Where a user agent may be given, most specific first.
 const USER_AGENTS: [Field; 4] = [
     Field::UserAgent,

@@ -140,8 +140,11 @@ impl Roles {
         for name in CONTROL {
             event.insert((*name).into(), Role::Drop);
         }
-        // Profiles never carry an address or a place, whatever the policy says.
-        for name in location::PROFILE_DROPPED {
+        // Profiles never carry an address, a place or client details, whatever the policy says.
+        for name in location::PROFILE_DROPPED
+            .iter()
+            .chain(client::PROFILE_DROPPED)
+        {
             profile.insert((*name).into(), Role::Drop);
         }
         let restored = identity::FIELDS
