@@ -157,7 +157,10 @@ pub(crate) fn run(shared: Arc<Shared>, mut meta: Meta, requests: Receiver<Reques
             }
             Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {
-                if let Err(error) = publish(&mut meta, &mut graveyard, &mut publication) {
+                // Paced: a pass that rewrote a lot waits ten times as long before the next one.
+                if publication.as_ref().is_some_and(Publication::due)
+                    && let Err(error) = publish(&mut meta, &mut graveyard, &mut publication)
+                {
                     tracing::error!(error = %error, "publication failed");
                 }
                 if let Err(error) = compact(&shared, &mut meta, false, &mut graveyard) {
@@ -227,7 +230,7 @@ fn compact(
         }
     }
     let mut report = CompactionReport::default();
-    for ((project, day), inputs) in groups {
+    for ((project, _), inputs) in groups {
         if inputs.len() < threshold {
             continue;
         }
@@ -238,12 +241,18 @@ fn compact(
                     .map_err(|e| StoreError::io(format!("cannot read segment {}", s.path), e))?,
             );
         }
-        let all = concat_batches(&file_schema(), &batches).expect("segments share the file schema");
         let remaps = version.remaps_of(project);
-        let merged =
-            segment::sort_for_segment(&segment::dedup(&segment::apply_remaps(&all, &remaps)));
+        let batches: Vec<RecordBatch> = batches
+            .iter()
+            .map(|b| segment::apply_remaps(b, &remaps))
+            .collect();
         let created_us = inputs.iter().map(|s| s.created_us).max().unwrap_or(0);
-        let added = flush::write_segments(shared, project, day, &merged, created_us)?;
+        let mut added = Vec::new();
+        for (day, merged) in segment::by_day(&batches) {
+            added.extend(flush::write_segments(
+                shared, project, day, &merged, created_us,
+            )?);
+        }
         let rows_out: u64 = added.iter().map(|s| s.rows).sum();
         let segments_out = added.len();
         report.rows_out += rows_out;

@@ -79,8 +79,7 @@ fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<(
             .map(|b| segment::apply_remaps(b, &project_remaps))
             .collect();
         activity.extend(person_activity(project, &batches));
-        for (day, batch) in segment::split_by_day(&batches) {
-            let batch = segment::sort_for_segment(&segment::dedup(&batch));
+        for (day, batch) in segment::by_day(&batches) {
             segments.extend(write_segments(shared, project, day, &batch, now_us)?);
         }
     }

@@ -4,7 +4,8 @@
 //! event carries something coarser, and the precise values ride along sealed in the hidden `_sealed` column
 //! (`privet_model::withheld`). Rows with sealed values are kept in segments of their own.
 //!
-//! A publication pass, run by the compactor thread, opens the sealed rows (each segment once; the results are
+//! A publication pass, run by the compactor thread (at start, before every compaction, on request, and in the
+//! background every 30 seconds, paced so that it takes at most a tenth of the thread), opens the sealed rows (each segment once; the results are
 //! cached), counts the distinct people per withheld value, and publishes every value that at least `k` people
 //! share: it rewrites every sealed segment holding a row that can now show more, and swaps them in, together
 //! with the record of the published values, in one manifest transaction. So a value appears in the store for
@@ -17,6 +18,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, BinaryBuilder, RecordBatch, StringDictionaryBuilder,
@@ -98,7 +100,14 @@ pub(crate) struct Publication {
     opened: HashMap<String, Arc<Vec<Sighting>>>,
     values: HashMap<i64, Values>,
     unreadable: HashMap<String, u64>,
+    /// When the next background pass may run.
+    next: Instant,
 }
+
+/// Background passes take at most a tenth of the compactor thread: a pass that took `d` is followed by a pause of
+/// at least `PACE × d` (values that reach `k` meanwhile are published together at the next pass; until then
+/// they stay sealed, so pacing costs precision for a while, never privacy).
+const PACE: u32 = 10;
 
 impl Publication {
     pub fn new(publisher: Arc<dyn Publisher>) -> Self {
@@ -107,11 +116,29 @@ impl Publication {
             opened: HashMap::new(),
             values: HashMap::new(),
             unreadable: HashMap::new(),
+            next: Instant::now(),
         }
+    }
+
+    /// Whether a background pass is due.
+    pub fn due(&self) -> bool {
+        Instant::now() >= self.next
     }
 
     /// Publishes every withheld value that `k` people now share, in every project.
     pub fn run(
+        &mut self,
+        shared: &Shared,
+        meta: &mut Meta,
+        graveyard: &mut Graveyard,
+    ) -> Result<PublicationReport> {
+        let started = Instant::now();
+        let report = self.all(shared, meta, graveyard);
+        self.next = Instant::now() + started.elapsed() * PACE;
+        report
+    }
+
+    fn all(
         &mut self,
         shared: &Shared,
         meta: &mut Meta,

@@ -9,9 +9,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch};
-use arrow::compute::{
-    SortColumn, SortOptions, concat_batches, lexsort_to_indices, take_record_batch,
-};
 use arrow::datatypes::{Int64Type, TimestampMicrosecondType};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -41,52 +38,62 @@ pub fn apply_remaps(batch: &RecordBatch, remaps: &Remaps) -> RecordBatch {
     RecordBatch::try_new(batch.schema(), columns).expect("same schema")
 }
 
-/// Sorts a batch by (`person_id` ascending, nulls last; `time` ascending).
-pub fn sort_for_segment(batch: &RecordBatch) -> RecordBatch {
-    let options = SortOptions {
-        descending: false,
-        nulls_first: false,
-    };
-    let columns = [
-        SortColumn {
-            values: batch.column(PERSON_ID).clone(),
-            options: Some(options),
-        },
-        SortColumn {
-            values: batch.column(TIME).clone(),
-            options: Some(options),
-        },
-    ];
-    let indices = lexsort_to_indices(&columns, None).expect("sortable columns");
-    take_record_batch(batch, &indices).expect("indices in range")
-}
-
-/// Splits batches by UTC day of `time`: returns (day, batch) pairs.
-pub fn split_by_day(batches: &[RecordBatch]) -> Vec<(i32, RecordBatch)> {
-    use std::collections::BTreeMap;
-    let mut by_day: BTreeMap<i32, Vec<u32>> = BTreeMap::new();
-    let all = concat_batches(&file_schema(), batches).expect("same schema");
-    let times = all.column(TIME).as_primitive::<TimestampMicrosecondType>();
-    for (i, t) in times.values().iter().enumerate() {
-        by_day
-            .entry(privet_model::time::day_of(*t))
-            .or_default()
-            .push(i as u32);
+/// Turns batches into segments' contents: per UTC day of `time`, the rows sorted by (`person_id` ascending, nulls
+/// last; `time` ascending), keeping the first row of every `_dedup` key (rows without one are all kept).
+///
+/// The batches are not concatenated: the sort runs over a small index (32 bytes per row) and each day's batch is
+/// gathered straight from them when the iterator reaches it, so a flush or a merge holds its input and one day's
+/// output rather than several full copies.
+pub fn by_day(batches: &[RecordBatch]) -> impl Iterator<Item = (i32, RecordBatch)> + '_ {
+    // (day, person with nulls last, time, batch, row), in arrival order, duplicates dropped.
+    let mut seen = hashbrown::HashSet::new();
+    let mut rows: Vec<(i32, u64, i64, u32, u32)> =
+        Vec::with_capacity(batches.iter().map(|b| b.num_rows()).sum());
+    for (b, batch) in batches.iter().enumerate() {
+        let persons = batch.column(PERSON_ID).as_primitive::<Int64Type>();
+        let times = batch
+            .column(TIME)
+            .as_primitive::<TimestampMicrosecondType>();
+        let keys = batch
+            .column(crate::schema::DEDUP)
+            .as_primitive::<arrow::datatypes::UInt64Type>();
+        for row in 0..batch.num_rows() {
+            if keys.is_valid(row) && !seen.insert(keys.value(row)) {
+                continue;
+            }
+            // Order-preserving map of i64 to u64 with nulls after every value.
+            let person = if persons.is_valid(row) {
+                (persons.value(row) as u64) ^ (1 << 63)
+            } else {
+                u64::MAX
+            };
+            let time = times.value(row);
+            rows.push((
+                privet_model::time::day_of(time),
+                person,
+                time,
+                b as u32,
+                row as u32,
+            ));
+        }
     }
-    if by_day.len() == 1 {
-        let day = *by_day.keys().next().expect("one day");
-        return vec![(day, all)];
-    }
-    by_day
-        .into_iter()
-        .map(|(day, idx)| {
-            let indices = arrow::array::UInt32Array::from(idx);
-            (
-                day,
-                take_record_batch(&all, &indices).expect("indices in range"),
-            )
-        })
-        .collect()
+    drop(seen);
+    // Stable: equal (person, time) keep their arrival order.
+    rows.sort_by_key(|&(day, person, time, _, _)| (day, person, time));
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let day = rows.get(start)?.0;
+        let end = start + rows[start..].partition_point(|r| r.0 == day);
+        let indices: Vec<(usize, usize)> = rows[start..end]
+            .iter()
+            .map(|&(_, _, _, b, row)| (b as usize, row as usize))
+            .collect();
+        start = end;
+        let batch =
+            arrow::compute::interleave_record_batch(&refs, &indices).expect("indices in range");
+        Some((day, batch))
+    })
 }
 
 /// Minimum and maximum `time` of a non-empty batch.
@@ -184,25 +191,6 @@ pub fn read(path: &Path, projection: Option<Vec<usize>>) -> std::io::Result<Vec<
         .collect()
 }
 
-/// Keeps the first row of every `_dedup` key (rows without a key are all kept).
-pub fn dedup(batch: &RecordBatch) -> RecordBatch {
-    let keys = batch
-        .column(crate::schema::DEDUP)
-        .as_primitive::<arrow::datatypes::UInt64Type>();
-    if keys.null_count() == keys.len() {
-        return batch.clone();
-    }
-    let mut seen = hashbrown::HashSet::with_capacity(keys.len());
-    let keep: arrow::array::BooleanArray = keys
-        .iter()
-        .map(|k| Some(k.is_none_or(|k| seen.insert(k))))
-        .collect();
-    if keep.true_count() == batch.num_rows() {
-        return batch.clone();
-    }
-    arrow::compute::filter_record_batch(batch, &keep).expect("mask matches")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,37 +220,43 @@ mod tests {
     }
 
     #[test]
-    fn sorts_by_person_then_time() {
-        let rows = [
-            row(Some(2), 5, None),
+    fn days_are_sorted_by_person_then_time_without_duplicates() {
+        let first = [
+            row(Some(2), 5, Some(7)),
             row(None, 1, None),
-            row(Some(1), 9, None),
-            row(Some(2), 3, None),
+            row(Some(1), DAY_US + 9, None),
         ];
-        let sorted = sort_for_segment(&rows_to_batch(rows.iter()));
-        assert_eq!(persons(&sorted), vec![Some(1), Some(2), Some(2), None]);
-        assert_eq!(time_range(&sorted), (1, 9));
+        let second = [
+            row(Some(2), 3, None),
+            row(Some(-4), 8, None),
+            row(Some(3), 2, Some(7)),
+            row(None, 1, None),
+        ];
+        let batches = [rows_to_batch(first.iter()), rows_to_batch(second.iter())];
+        let days: Vec<(i32, RecordBatch)> = by_day(&batches).collect();
+        assert_eq!(days.iter().map(|(d, _)| *d).collect::<Vec<_>>(), vec![0, 1]);
+        // The second key 7 is a duplicate (the first one, person 2, stays); nulls last, both kept.
+        assert_eq!(
+            persons(&days[0].1),
+            vec![Some(-4), Some(2), Some(2), None, None]
+        );
+        let times: Vec<i64> = days[0]
+            .1
+            .column(TIME)
+            .as_primitive::<TimestampMicrosecondType>()
+            .values()
+            .to_vec();
+        assert_eq!(times, vec![8, 3, 5, 1, 1]);
+        assert_eq!(persons(&days[1].1), vec![Some(1)]);
+        assert_eq!(time_range(&days[0].1), (1, 8));
     }
 
     #[test]
-    fn splits_days_and_round_trips_through_parquet() {
-        let rows = [
-            row(Some(1), 10, None),
-            row(Some(1), DAY_US + 10, None),
-            row(Some(2), 20, None),
-        ];
-        let parts = split_by_day(&[rows_to_batch(rows.iter())]);
-        assert_eq!(
-            parts
-                .iter()
-                .map(|(d, b)| (*d, b.num_rows()))
-                .collect::<Vec<_>>(),
-            vec![(0, 2), (1, 1)]
-        );
-
+    fn segments_round_trip_through_parquet() {
+        let rows = [row(Some(1), 10, None), row(Some(2), 20, None)];
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p1/seg.parquet");
-        let bytes = write(&path, &sort_for_segment(&parts[0].1), 1024).unwrap();
+        let bytes = write(&path, &rows_to_batch(rows.iter()), 1024).unwrap();
         assert!(bytes > 0);
         assert!(!path.with_extension("parquet.tmp").exists());
         let back = read(&path, None).unwrap();
@@ -284,6 +278,9 @@ mod tests {
             persons(&apply_remaps(&batch, &remaps)),
             vec![Some(1), Some(2), Some(1), Some(1)]
         );
-        assert_eq!(dedup(&batch).num_rows(), 3);
+        let deduped: usize = by_day(std::slice::from_ref(&batch))
+            .map(|(_, b)| b.num_rows())
+            .sum();
+        assert_eq!(deduped, 3);
     }
 }
