@@ -50,6 +50,8 @@ pub enum Request {
         publisher: Arc<dyn Publisher>,
         reply: std::sync::mpsc::Sender<Result<PublicationReport>>,
     },
+    /// A flush wrote sealed rows: run a publication pass if one is due.
+    Flushed,
     /// Run a publication pass now.
     Publish {
         reply: oneshot::Sender<Result<PublicationReport>>,
@@ -117,6 +119,7 @@ pub struct CompactionReport {
 }
 
 pub(crate) fn run(shared: Arc<Shared>, mut meta: Meta, requests: Receiver<Request>) {
+    background_priority();
     let mut graveyard: Graveyard = Vec::new();
     let mut publication: Option<Publication> = None;
     let publish =
@@ -126,18 +129,27 @@ pub(crate) fn run(shared: Arc<Shared>, mut meta: Meta, requests: Receiver<Reques
                 None => Ok(PublicationReport::default()),
             }
         };
+    let publish_logged =
+        |meta: &mut Meta, graveyard: &mut Graveyard, publication: &mut Option<Publication>| {
+            if let Err(error) = publish(meta, graveyard, publication) {
+                tracing::error!(error = %error, "publication failed");
+            }
+        };
     loop {
         let request = requests.recv_timeout(INTERVAL);
         match request {
             Ok(Request::Run { reply, force }) => {
-                if let Err(error) = publish(&mut meta, &mut graveyard, &mut publication) {
-                    tracing::error!(error = %error, "publication failed");
-                }
+                publish_logged(&mut meta, &mut graveyard, &mut publication);
                 let _ = reply.send(compact(&shared, &mut meta, force, &mut graveyard));
             }
             Ok(Request::Publisher { publisher, reply }) => {
                 publication = Some(Publication::new(publisher));
                 let _ = reply.send(publish(&mut meta, &mut graveyard, &mut publication));
+            }
+            Ok(Request::Flushed) => {
+                if publication.as_ref().is_some_and(Publication::due) {
+                    publish_logged(&mut meta, &mut graveyard, &mut publication);
+                }
             }
             Ok(Request::Publish { reply }) => {
                 let _ = reply.send(publish(&mut meta, &mut graveyard, &mut publication));
@@ -158,10 +170,8 @@ pub(crate) fn run(shared: Arc<Shared>, mut meta: Meta, requests: Receiver<Reques
             Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {
                 // Paced: a pass that rewrote a lot waits ten times as long before the next one.
-                if publication.as_ref().is_some_and(Publication::due)
-                    && let Err(error) = publish(&mut meta, &mut graveyard, &mut publication)
-                {
-                    tracing::error!(error = %error, "publication failed");
+                if publication.as_ref().is_some_and(Publication::due) {
+                    publish_logged(&mut meta, &mut graveyard, &mut publication);
                 }
                 if let Err(error) = compact(&shared, &mut meta, false, &mut graveyard) {
                     tracing::error!(error = %error, "compaction failed");
@@ -175,6 +185,16 @@ pub(crate) fn run(shared: Arc<Shared>, mut meta: Meta, requests: Receiver<Reques
             let _ = std::fs::remove_file(path);
             false
         });
+    }
+}
+
+/// Lowers this thread's scheduling priority (nice 10): merges and publication passes are background work and
+/// must not take the cores from requests being acknowledged. (Linux applies `setpriority` to the calling thread.)
+fn background_priority() {
+    // SAFETY: setpriority only reads its arguments; who = 0 names the calling thread.
+    let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+    if result != 0 {
+        tracing::debug!("cannot lower the compactor thread's priority");
     }
 }
 

@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 use crate::memtable::Memtable;
 use crate::meta::{EVENTS_FLUSHED, Meta, STATE_APPLIED, SegmentInfo};
 use crate::schema::{PERSON_ID, SEALED, TIME};
-use crate::{Result, Shared, StoreError, segment, wal};
+use crate::{Result, Shared, StoreError, compaction, segment, wal};
 
 /// A frozen memtable to write, and whoever waits for it.
 pub(crate) struct FlushJob {
@@ -32,13 +32,18 @@ pub(crate) fn run(
     mut meta: Meta,
     jobs: Receiver<FlushJob>,
     pending: Arc<AtomicUsize>,
+    compactor: crossbeam_channel::Sender<compaction::Request>,
 ) {
     for job in jobs {
         let mut delay = Duration::from_millis(100);
         let mut waiters = job.waiters;
         loop {
             match flush(&shared, &mut meta, &job.memtable) {
-                Ok(()) => {
+                Ok(sealed) => {
+                    if sealed {
+                        // New sealed rows: the compactor may publish what they complete (if a pass is due).
+                        let _ = compactor.send(compaction::Request::Flushed);
+                    }
                     for waiter in waiters.drain(..) {
                         let _ = waiter.send(Ok(()));
                     }
@@ -63,7 +68,8 @@ pub(crate) fn run(
     }
 }
 
-fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<()> {
+/// Writes a memtable's rows to segments; says whether any of them carry sealed values.
+fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<bool> {
     let started = Instant::now();
     let remaps = shared.version.lock().remaps.clone();
     let mut segments = Vec::new();
@@ -84,6 +90,7 @@ fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<(
         }
     }
     let lsn = memtable.max_lsn();
+    let sealed = segments.iter().any(|s| s.sealed > 0);
     meta.commit_flush(&mut segments, &activity, lsn)?;
     let added: Vec<Arc<SegmentInfo>> = segments.into_iter().map(Arc::new).collect();
     shared.publish(|v| {
@@ -103,7 +110,7 @@ fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<(
         .flush_seconds
         .observe(started.elapsed().as_secs_f64());
     tracing::debug!(rows = memtable.rows(), lsn, "flushed");
-    Ok(())
+    Ok(sealed)
 }
 
 /// Largest segment of sealed rows written: publication rewrites a sealed segment whenever one of its rows can

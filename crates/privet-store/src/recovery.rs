@@ -108,7 +108,8 @@ pub(crate) fn open(data_dir: &Path, options: StorageConfig) -> Result<Store> {
         spawn("privet-writer", Box::new(move || writer.run(commands_rx)))?,
         spawn("privet-flusher", {
             let shared = shared.clone();
-            Box::new(move || flush::run(shared, flusher_meta, flush_rx, pending))
+            let compactor = compact_tx.clone();
+            Box::new(move || flush::run(shared, flusher_meta, flush_rx, pending, compactor))
         })?,
         spawn("privet-compactor", {
             let shared = shared.clone();

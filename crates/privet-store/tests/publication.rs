@@ -182,9 +182,9 @@ async fn values_appear_for_k_people_at_once_and_never_for_fewer() {
         ],
     )
     .await;
-    let report = store.publish().await.unwrap();
-    assert_eq!(report.published, 4, "{report:?}");
-    assert_eq!(report.rows_unsealed, 4);
+    // (The pass that follows the flush in the background may do the work before the one asked for here: check
+    // the outcome, not which pass produced it.)
+    store.publish().await.unwrap();
     assert_eq!(
         shown(&store).await,
         (
@@ -248,8 +248,8 @@ async fn values_appear_for_k_people_at_once_and_never_for_fewer() {
     assert!(publisher.is_published(P.0, Dimension::City, "Albi|Occitanie|FR"));
     assert!(!publisher.is_published(P.0, Dimension::City, "Castres|Occitanie|FR"));
     write(&store, vec![event(&publisher, 7, "Castres", "134")]).await;
-    let report = store.publish().await.unwrap();
-    assert_eq!(report.published, 2, "Castres and Firefox 134: {report:?}");
+    store.publish().await.unwrap();
+    assert!(publisher.is_published(P.0, Dimension::City, "Castres|Occitanie|FR"));
     let (places, versions) = shown(&store).await;
     assert_eq!(
         places,
