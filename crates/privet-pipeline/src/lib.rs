@@ -34,7 +34,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::registry::Registry;
 use serde_json::Value;
 
-pub use publication::Publication;
+pub use publication::VaultPublisher;
 use transforms::client::UserAgents;
 use transforms::location::{Geo, GeoDb};
 use transforms::scan::{KnownValues, Scanner};
@@ -256,13 +256,8 @@ impl Pipeline {
         let (settled, vaulted) = self.settle(&mut w.sorted, project, subject, cfg, vault);
         w.settled = settled;
         probe(Step::Policy);
-        let location = transforms::location::apply(
-            &mut w,
-            ctx,
-            self.geo.as_deref(),
-            cfg,
-            &published(vault, project, cfg.k),
-        );
+        let shown = published(vault, project, cfg.k);
+        let location = transforms::location::apply(&mut w, ctx, self.geo.as_deref(), cfg, &shown);
         if location.looked_up {
             self.stats.locations_looked_up.inc();
         }
@@ -270,7 +265,7 @@ impl Pipeline {
             self.stats.locations_coarsened.inc();
         }
         probe(Step::Location);
-        if transforms::client::apply(&mut w, ctx, &self.agents, &published(vault, project, cfg.k)) {
+        if transforms::client::apply(&mut w, ctx, &self.agents, &shown) {
             self.stats.clients_coarsened.inc();
         }
         probe(Step::Client);

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use privet_config::LocationPrecision;
 use privet_model::ProjectId;
 use privet_model::withheld::{Dimension, Publisher, Withheld};
 use privet_vault::Vault;
@@ -11,18 +10,18 @@ use privet_vault::Vault;
 use crate::Pipeline;
 
 /// Hands the store what it needs to publish withheld values.
-pub struct Publication {
+pub struct VaultPublisher {
     pipeline: Arc<Pipeline>,
     vault: Vault,
 }
 
-impl Publication {
+impl VaultPublisher {
     pub fn new(pipeline: Arc<Pipeline>, vault: Vault) -> Self {
-        Publication { pipeline, vault }
+        VaultPublisher { pipeline, vault }
     }
 }
 
-impl Publisher for Publication {
+impl Publisher for VaultPublisher {
     fn k(&self, project: i64) -> usize {
         self.pipeline.policy(ProjectId(project)).k
     }
@@ -45,10 +44,6 @@ impl Publisher for Publication {
 
     fn allows(&self, project: i64, dimension: Dimension) -> bool {
         let precision = self.pipeline.policy(ProjectId(project)).location_precision;
-        match dimension {
-            Dimension::Region => precision >= LocationPrecision::Region,
-            Dimension::City => precision >= LocationPrecision::City,
-            Dimension::ClientFamily | Dimension::Client => true,
-        }
+        crate::transforms::location::allows(precision, dimension)
     }
 }

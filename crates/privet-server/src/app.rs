@@ -8,7 +8,7 @@ use privet_analytics::Analytics;
 use privet_auth::{Control, Role};
 use privet_config::Config;
 use privet_ingest::IngestService;
-use privet_pipeline::{Pipeline, Publication};
+use privet_pipeline::{Pipeline, VaultPublisher};
 use privet_query::QueryEngine;
 use privet_store::Store;
 use prometheus_client::registry::Registry;
@@ -134,7 +134,7 @@ impl App {
             Pipeline::new(config.privacy.clone(), names)
                 .map_err(|e| AppError::Privacy(e.to_string()))?,
         );
-        let publication = Arc::new(Publication::new(pipeline.clone(), vault.clone()));
+        let publication = Arc::new(VaultPublisher::new(pipeline.clone(), vault.clone()));
         store.set_publisher(publication)?;
         let ingest = Arc::new(IngestService::new(
             control.clone(),

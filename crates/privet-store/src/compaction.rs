@@ -143,8 +143,11 @@ pub(crate) fn run(shared: Arc<Shared>, mut meta: Meta, requests: Receiver<Reques
                 let _ = reply.send(compact(&shared, &mut meta, force, &mut graveyard));
             }
             Ok(Request::Publisher { publisher, reply }) => {
-                publication = Some(Publication::new(publisher));
-                let _ = reply.send(publish(&mut meta, &mut graveyard, &mut publication));
+                let started = Publication::start(publisher, &meta).and_then(|p| {
+                    publication = Some(p);
+                    publish(&mut meta, &mut graveyard, &mut publication)
+                });
+                let _ = reply.send(started);
             }
             Ok(Request::Flushed) => {
                 if publication.as_ref().is_some_and(Publication::due) {

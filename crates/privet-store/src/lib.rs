@@ -216,21 +216,6 @@ impl Store {
         &self,
         publisher: Arc<dyn Publisher>,
     ) -> Result<publication::PublicationReport> {
-        let meta = meta::Meta::open_read_only(&self.shared.dir.join("meta.sqlite"))?;
-        let mut by_project: std::collections::BTreeMap<i64, Vec<_>> = Default::default();
-        for (project, dimension, key, k) in meta.published()? {
-            // Only values published with at least the project's current k (raising k hides values again until
-            // they reach the new one).
-            if k >= publisher.k(project) {
-                by_project
-                    .entry(project)
-                    .or_default()
-                    .push((dimension, key));
-            }
-        }
-        for (project, keys) in by_project {
-            publisher.publish(project, &keys);
-        }
         let (reply, receive) = std::sync::mpsc::channel();
         self.compactor
             .send(compaction::Request::Publisher { publisher, reply })

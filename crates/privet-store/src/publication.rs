@@ -110,7 +110,25 @@ pub(crate) struct Publication {
 const PACE: u32 = 10;
 
 impl Publication {
-    pub fn new(publisher: Arc<dyn Publisher>) -> Self {
+    /// Starts publishing with `publisher`, first telling it which values `meta` records as published with at
+    /// least the project's current k (raising k hides values again until they reach the new one).
+    pub fn start(publisher: Arc<dyn Publisher>, meta: &Meta) -> Result<Self> {
+        let mut by_project: BTreeMap<i64, Vec<(Dimension, String)>> = BTreeMap::new();
+        for (project, dimension, key, k) in meta.published()? {
+            if k >= publisher.k(project) {
+                by_project
+                    .entry(project)
+                    .or_default()
+                    .push((dimension, key));
+            }
+        }
+        for (project, keys) in by_project {
+            publisher.publish(project, &keys);
+        }
+        Ok(Publication::new(publisher))
+    }
+
+    fn new(publisher: Arc<dyn Publisher>) -> Self {
         Publication {
             publisher,
             opened: HashMap::new(),
@@ -228,7 +246,13 @@ impl Publication {
             .iter()
             .map(|id| values.values[*id as usize].0.clone())
             .collect();
-        let newly_published: HashSet<(Dimension, String)> = published.iter().cloned().collect();
+        let mut newly_published: HashMap<Dimension, HashSet<String>> = HashMap::new();
+        for (dimension, key) in &published {
+            newly_published
+                .entry(*dimension)
+                .or_default()
+                .insert(key.clone());
+        }
         let mut report = PublicationReport {
             published: published.len(),
             segments_rewritten: affected.len(),
@@ -332,7 +356,7 @@ impl Publication {
         &self,
         project: i64,
         batch: &RecordBatch,
-        newly: &HashSet<(Dimension, String)>,
+        newly: &HashMap<Dimension, HashSet<String>>,
     ) -> (RecordBatch, u64) {
         let sealed = batch.column(SEALED).as_binary::<i32>();
         // Each row's place and client columns, as shown now.
@@ -342,7 +366,8 @@ impl Publication {
         let mut blobs = BinaryBuilder::new();
         let mut changed = 0;
         let published = |d: Dimension, k: &str| {
-            self.publisher.is_published(project, d, k) || newly.contains(&(d, k.to_string()))
+            newly.get(&d).is_some_and(|keys| keys.contains(k))
+                || self.publisher.is_published(project, d, k)
         };
         for (row, current) in rows.iter_mut().enumerate() {
             let Some((mut dims, held)) =

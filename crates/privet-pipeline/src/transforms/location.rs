@@ -156,6 +156,15 @@ pub fn apply(
     }
 }
 
+/// Whether a policy's `location_precision` lets values of `dimension` be stored at all (sealed or shown).
+pub fn allows(precision: LocationPrecision, dimension: Dimension) -> bool {
+    match dimension {
+        Dimension::Region => precision >= LocationPrecision::Region,
+        Dimension::City => precision >= LocationPrecision::City,
+        Dimension::ClientFamily | Dimension::Client => true,
+    }
+}
+
 /// Puts into `dims` the most precise level of `place` that the policy allows and that is published; the levels
 /// the policy allows but that are not published yet go to `withheld`. Returns whether anything was held back or
 /// dropped.
@@ -170,8 +179,8 @@ pub fn settle(
         // Without a country, a region or city name is ambiguous and unverifiable: keep nothing.
         return place.region.is_some() || place.city.is_some();
     };
-    let region_wanted = policy.location_precision >= LocationPrecision::Region;
-    let city_wanted = policy.location_precision >= LocationPrecision::City;
+    let region_wanted = allows(policy.location_precision, Dimension::Region);
+    let city_wanted = allows(policy.location_precision, Dimension::City);
     let capped = !region_wanted && place.region.is_some() || !city_wanted && place.city.is_some();
     dims.country = Some(country);
     dims.region = place.region.filter(|_| region_wanted);
