@@ -323,9 +323,14 @@ fn json_body(text: &str, params: &mut Params) -> Result<Document, IngestError> {
                         || v.as_str() == Some("1");
                 }
             }
-            match serde_json::from_str::<Value>(data.get()) {
-                Ok(Value::String(inner)) => decode_data(&inner),
-                _ => Ok(Document::new(data.get(), "data")),
+            // `data` as a JSON string holds base64 or JSON text; otherwise it is the records themselves (parsed
+            // once, later, by the record parser).
+            if data.get().starts_with('"') {
+                let inner: String = serde_json::from_str(data.get())
+                    .map_err(|e| JsonError::Whole("data").error(&e))?;
+                decode_data(&inner)
+            } else {
+                Ok(Document::new(data.get(), "data"))
             }
         }
         // NDJSON: several objects separated by newlines.
@@ -374,7 +379,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 }
 
 /// Describes a JSON error by position only (serde_json's messages can quote input).
-pub fn describe_json_error(e: &serde_json::Error) -> String {
+fn describe_json_error(e: &serde_json::Error) -> String {
     let kind = match e.classify() {
         serde_json::error::Category::Eof => "it ends too early",
         serde_json::error::Category::Syntax => "syntax error",

@@ -141,9 +141,14 @@ impl Default for RawProperties {
 impl RawProperties {
     /// No properties yet; values will be spans of `text`.
     pub fn new(text: JsonText) -> RawProperties {
+        RawProperties::with_capacity(text, 0)
+    }
+
+    /// An empty set of properties of `text`, with room for `capacity` of them.
+    pub fn with_capacity(text: JsonText, capacity: usize) -> RawProperties {
         RawProperties {
             text,
-            entries: Vec::new(),
+            entries: Vec::with_capacity(capacity),
         }
     }
 

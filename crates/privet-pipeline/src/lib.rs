@@ -482,7 +482,10 @@ fn scan_props(props: &mut [Prop<'_>], scanner: &Scanner, known: &[Arc<KnownValue
                     JsonKind::Array | JsonKind::Object => {
                         let mut value = raw.to_value();
                         let n = scan_value(&mut value, scanner, known);
-                        prop.value = Val::Json(value);
+                        // Without findings, the value is copied as it was sent.
+                        if n > 0 {
+                            prop.value = Val::Json(value);
+                        }
                         n
                     }
                     _ => 0,

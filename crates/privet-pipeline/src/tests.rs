@@ -372,3 +372,81 @@ fn untouched_values_are_copied_verbatim_and_nested_ones_scanned() {
     assert_eq!(props["list"], json!([1, 2]));
     assert!(props.get("distinct_id").is_none() && props.get("$os").is_none());
 }
+
+/// An event whose properties are exactly `text` (a JSON object), as the ingestion parser would hand them over.
+fn raw_text(text: &str) -> RawEvent {
+    let text: privet_model::JsonText = std::sync::Arc::from(text);
+    let object: std::collections::BTreeMap<&str, &serde_json::value::RawValue> =
+        serde_json::from_str(&text).unwrap();
+    let mut properties = privet_model::RawProperties::new(text.clone());
+    for (name, value) in object {
+        properties.push(name, value.get());
+    }
+    RawEvent {
+        name: "e".into(),
+        time_us: 1,
+        insert_id: None,
+        properties,
+    }
+}
+
+#[test]
+fn nested_values_without_findings_are_kept_as_sent() {
+    // Keys out of order and a float written as the sender wrote it: re-serialising would change both.
+    let event = pipeline()
+        .event(raw_text(
+            r#"{"cart": {"z": 1.50, "a": [2, {"y": "ok", "b": null}]}}"#,
+        ))
+        .unwrap();
+    assert_eq!(
+        event.properties,
+        r#"{"cart":{"z": 1.50, "a": [2, {"y": "ok", "b": null}]}}"#
+    );
+    // With a finding, the value is rewritten.
+    let event = pipeline()
+        .event(raw_text(
+            r#"{"cart": {"z": 1, "who": "alice@example.com"}}"#,
+        ))
+        .unwrap();
+    assert!(!event.properties.contains("alice"), "{}", event.properties);
+}
+
+#[test]
+fn many_repeated_names_keep_their_last_value() {
+    // More than 32 properties (the map path), every name twice.
+    let mut text = String::from("{");
+    let mut spans = Vec::new();
+    for round in 0..2 {
+        for i in 0..40 {
+            if text.len() > 1 {
+                text.push(',');
+            }
+            let name = text.len() + 1..text.len() + 1 + format!("p{i}").len();
+            text.push_str(&format!(r#""p{i}":"#));
+            spans.push((name, text.len()..text.len() + 1));
+            text.push_str(&round.to_string());
+        }
+    }
+    text.push('}');
+    let text: privet_model::JsonText = std::sync::Arc::from(text.as_str());
+    let mut properties = privet_model::RawProperties::new(text.clone());
+    for (name, value) in spans {
+        properties.push(&text[name], &text[value]);
+    }
+    let event = pipeline()
+        .event(RawEvent {
+            name: "e".into(),
+            time_us: 1,
+            insert_id: None,
+            properties,
+        })
+        .unwrap();
+    let stored: serde_json::Map<String, Value> = serde_json::from_str(&event.properties).unwrap();
+    assert_eq!(stored.len(), 40);
+    assert!(
+        stored.values().all(|v| v == &json!(1)),
+        "{}",
+        event.properties
+    );
+    assert_eq!(event.properties.matches("\"p7\"").count(), 1);
+}

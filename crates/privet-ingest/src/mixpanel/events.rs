@@ -132,7 +132,8 @@ impl Decoder<'_> {
             }
         }
         let mut control = Control::default();
-        let mut properties = RawProperties::new(self.document.text().clone());
+        let mut properties =
+            RawProperties::with_capacity(self.document.text().clone(), pairs.len());
         for (name, value) in &pairs {
             let value: &RawValue = value;
             let raw = RawJson::new(value.get());

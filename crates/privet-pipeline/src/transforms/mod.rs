@@ -390,12 +390,22 @@ impl<'a> Working<'a> {
 /// Writes the properties as one JSON object; where a name repeats, its last value is written.
 pub fn write_object(out: &mut String, props: &[Prop<'_>], settled: &[Prop<'_>]) {
     let all: Vec<&Prop<'_>> = props.iter().chain(settled).collect();
+    // A few names are compared pairwise; many (up to `max_properties`) go through a map of each name's last place.
+    let last: Option<HashMap<&str, usize>> = (all.len() > 32).then(|| {
+        all.iter()
+            .enumerate()
+            .map(|(i, prop)| (&*prop.name, i))
+            .collect()
+    });
     out.push('{');
     let mut first = true;
     for (i, prop) in all.iter().enumerate() {
-        let repeated = all[i + 1..]
-            .iter()
-            .any(|later| later.name.len() == prop.name.len() && later.name == prop.name);
+        let repeated = match &last {
+            Some(last) => last[&*prop.name] != i,
+            None => all[i + 1..]
+                .iter()
+                .any(|later| later.name.len() == prop.name.len() && later.name == prop.name),
+        };
         if repeated {
             continue;
         }
