@@ -269,9 +269,18 @@ pub async fn run_phase(
                 let (target, templates, stats) = (target.clone(), templates.clone(), stats.clone());
                 let (endpoint, batch) = (phase.endpoint, phase.batch);
                 let at = scheduled;
+                let trace = std::env::var_os("BENCH_TRACE_SLOW").is_some();
                 tasks.push(tokio::spawn(async move {
                     let result = target.send(endpoint, &templates, batch).await;
-                    stats.record(result, at.elapsed());
+                    let latency = at.elapsed();
+                    if trace && latency > Duration::from_millis(50) {
+                        eprintln!(
+                            "slow: scheduled at {:.3} s, answered in {:.0} ms",
+                            (at - started).as_secs_f64(),
+                            latency.as_secs_f64() * 1e3
+                        );
+                    }
+                    stats.record(result, latency);
                     drop(permit);
                 }));
                 scheduled += period;

@@ -91,6 +91,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    without_transparent_huge_pages();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => commands::serve::run(args),
@@ -119,5 +120,17 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Turns transparent huge pages off for this process. mimalloc asks the kernel for them (`MADV_HUGEPAGE`), and a
+/// fault on such a region may stop the thread while the kernel compacts memory to find 2 MB of contiguous pages:
+/// `bench/ingest` measured acknowledgement stalls of 300 ms at 20,000 events/s from it, and the partly used
+/// huge pages kept the server's memory 100–300 MB higher. Without them: p99 under 12 ms and a peak under 460 MB.
+fn without_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process's memory map; no memory is touched.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }

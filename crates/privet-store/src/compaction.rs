@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow::array::{AsArray, BooleanArray, RecordBatch};
-use arrow::compute::{concat_batches, filter_record_batch};
+use arrow::compute::filter_record_batch;
 use arrow::datatypes::TimestampMicrosecondType;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use serde::Serialize;
@@ -23,7 +23,6 @@ use privet_model::withheld::{Dimension, Publisher};
 
 use crate::meta::{Meta, SegmentInfo};
 use crate::publication::{Publication, PublicationReport};
-use crate::schema::file_schema;
 use crate::{Result, Shared, StoreError, flush, segment};
 
 /// A project and a UTC day number.
@@ -271,9 +270,13 @@ fn compact(
             .collect();
         let created_us = inputs.iter().map(|s| s.created_us).max().unwrap_or(0);
         let mut added = Vec::new();
-        for (day, merged) in segment::by_day(&batches) {
+        for (day, rows) in segment::by_day(&batches) {
             added.extend(flush::write_segments(
-                shared, project, day, &merged, created_us,
+                shared,
+                project,
+                day,
+                rows.chunks(),
+                created_us,
             )?);
         }
         let rows_out: u64 = added.iter().map(|s| s.rows).sum();
@@ -348,14 +351,16 @@ fn delete(
     for input in targets {
         let batches = segment::read(&version.segment_path(&input), None)
             .map_err(|e| StoreError::io(format!("cannot read segment {}", input.path), e))?;
-        let all = concat_batches(&file_schema(), &batches).expect("segments share the file schema");
-        let kept =
-            filter_record_batch(&all, &deletion.keep(&all)).expect("the mask fits the batch");
-        let gone = (all.num_rows() - kept.num_rows()) as u64;
+        let kept: Vec<RecordBatch> = batches
+            .iter()
+            .map(|b| filter_record_batch(b, &deletion.keep(b)).expect("the mask fits the batch"))
+            .collect();
+        let rows = |batches: &[RecordBatch]| batches.iter().map(|b| b.num_rows()).sum::<usize>();
+        let gone = (rows(&batches) - rows(&kept)) as u64;
         if gone == 0 {
             continue;
         }
-        let added = flush::write_segments(shared, project, input.day, &kept, input.created_us)?;
+        let added = flush::write_segments(shared, project, input.day, kept, input.created_us)?;
         swap(
             shared,
             meta,

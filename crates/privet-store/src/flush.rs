@@ -19,11 +19,14 @@ use tokio::sync::oneshot;
 use crate::memtable::Memtable;
 use crate::meta::{EVENTS_FLUSHED, Meta, STATE_APPLIED, SegmentInfo};
 use crate::schema::{PERSON_ID, SEALED, TIME};
+use crate::segment::SegmentWriter;
 use crate::{Result, Shared, StoreError, compaction, segment, wal};
 
 /// A frozen memtable to write, and whoever waits for it.
 pub(crate) struct FlushJob {
     pub memtable: Arc<Memtable>,
+    /// The writer's [`state_applied`](crate::writer::Writer::state_applied) when it froze the memtable.
+    pub state_applied: u64,
     pub waiters: Vec<oneshot::Sender<Result<()>>>,
 }
 
@@ -38,7 +41,7 @@ pub(crate) fn run(
         let mut delay = Duration::from_millis(100);
         let mut waiters = job.waiters;
         loop {
-            match flush(&shared, &mut meta, &job.memtable) {
+            match flush(&shared, &mut meta, &job.memtable, job.state_applied) {
                 Ok(sealed) => {
                     if sealed {
                         // New sealed rows: the compactor may publish what they complete (if a pass is due).
@@ -69,7 +72,12 @@ pub(crate) fn run(
 }
 
 /// Writes a memtable's rows to segments; says whether any of them carry sealed values.
-fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<bool> {
+fn flush(
+    shared: &Shared,
+    meta: &mut Meta,
+    memtable: &Arc<Memtable>,
+    state_applied: u64,
+) -> Result<bool> {
     let started = Instant::now();
     let remaps = shared.version.lock().remaps.clone();
     let mut segments = Vec::new();
@@ -85,13 +93,13 @@ fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<b
             .map(|b| segment::apply_remaps(b, &project_remaps))
             .collect();
         activity.extend(person_activity(project, &batches));
-        for (day, batch) in segment::by_day(&batches) {
-            segments.extend(write_segments(shared, project, day, &batch, now_us)?);
+        for (day, rows) in segment::by_day(&batches) {
+            segments.extend(write_segments(shared, project, day, rows.chunks(), now_us)?);
         }
     }
     let lsn = memtable.max_lsn();
     let sealed = segments.iter().any(|s| s.sealed > 0);
-    meta.commit_flush(&mut segments, &activity, lsn)?;
+    meta.commit_flush(&mut segments, &activity, lsn, state_applied)?;
     let added: Vec<Arc<SegmentInfo>> = segments.into_iter().map(Arc::new).collect();
     shared.publish(|v| {
         let mut all = (*v.segments).clone();
@@ -117,56 +125,82 @@ fn flush(shared: &Shared, meta: &mut Meta, memtable: &Arc<Memtable>) -> Result<b
 /// show more, reading it whole.
 pub(crate) const SEALED_MAX_ROWS: usize = 50_000;
 
-/// Writes a sorted batch of `project`'s `day` as segments: the rows that carry sealed, withheld dimensions in
-/// segments of their own of at most [`SEALED_MAX_ROWS`] (publication rewrites only those, so they stay small),
-/// the others in one. Returns the segments to record in the manifest (none for an empty batch).
+/// Writes `project`'s rows of `day`, given in segment order a batch at a time, as segments: the rows that carry
+/// sealed, withheld dimensions in segments of their own of at most [`SEALED_MAX_ROWS`] (publication rewrites only
+/// those, so they stay small), the others in one. Segments are written as the batches arrive, so only one batch
+/// and the writers' current row groups are held. Returns the segments to record in the manifest (none for no
+/// rows).
 pub(crate) fn write_segments(
     shared: &Shared,
     project: i64,
     day: i32,
-    batch: &RecordBatch,
+    batches: impl IntoIterator<Item = RecordBatch>,
     created_us: i64,
 ) -> Result<Vec<SegmentInfo>> {
-    let sealed = arrow::compute::is_not_null(batch.column(SEALED)).expect("a column");
-    let parts = match sealed.true_count() {
-        0 => vec![(batch.clone(), 0)],
-        n if n == batch.num_rows() => vec![(batch.clone(), n as u64)],
-        n => {
-            let plain = arrow::compute::not(&sealed).expect("a mask");
-            vec![
-                (filter_record_batch(batch, &plain).expect("mask fits"), 0),
-                (
-                    filter_record_batch(batch, &sealed).expect("mask fits"),
-                    n as u64,
-                ),
-            ]
-        }
-    };
-    let mut out = Vec::new();
-    for (batch, sealed) in parts {
-        if batch.num_rows() == 0 {
-            continue;
-        }
+    let io = |e| StoreError::io("cannot write a segment", e);
+    let open = || -> Result<(String, SegmentWriter)> {
         let relative = segment_path(project, day);
-        let bytes = segment::write(
-            &shared.dir.join(&relative),
-            &batch,
-            shared.options.row_group_rows,
-        )
-        .map_err(|e| StoreError::io("cannot write a segment", e))?;
-        let (min_time, max_time) = segment::time_range(&batch);
-        out.push(SegmentInfo {
+        let writer =
+            SegmentWriter::create(&shared.dir.join(&relative), shared.options.row_group_rows)
+                .map_err(io)?;
+        Ok((relative, writer))
+    };
+    let close = |(path, writer): (String, SegmentWriter), sealed: bool| -> Result<SegmentInfo> {
+        let written = writer.finish().map_err(io)?;
+        Ok(SegmentInfo {
             id: 0,
             project,
             day,
-            path: relative,
-            rows: batch.num_rows() as u64,
-            bytes,
-            min_time,
-            max_time,
+            path,
+            rows: written.rows as u64,
+            bytes: written.bytes,
+            min_time: written.min_time,
+            max_time: written.max_time,
             created_us,
-            sealed,
-        });
+            sealed: if sealed { written.rows as u64 } else { 0 },
+        })
+    };
+    let mut plain: Option<(String, SegmentWriter)> = None;
+    let mut sealed: Option<(String, SegmentWriter)> = None;
+    let mut out = Vec::new();
+    for batch in batches {
+        let mask = arrow::compute::is_not_null(batch.column(SEALED)).expect("a column");
+        let (plain_rows, mut sealed_rows) = match mask.true_count() {
+            0 => (batch, None),
+            n if n == batch.num_rows() => (batch.slice(0, 0), Some(batch)),
+            _ => {
+                let others = arrow::compute::not(&mask).expect("a mask");
+                (
+                    filter_record_batch(&batch, &others).expect("mask fits"),
+                    Some(filter_record_batch(&batch, &mask).expect("mask fits")),
+                )
+            }
+        };
+        if plain_rows.num_rows() > 0 {
+            let writer = match &mut plain {
+                Some(open) => open,
+                None => plain.insert(open()?),
+            };
+            writer.1.write(&plain_rows).map_err(io)?;
+        }
+        while let Some(rows) = sealed_rows.take().filter(|r| r.num_rows() > 0) {
+            let writer = match &mut sealed {
+                Some(open) => open,
+                None => sealed.insert(open()?),
+            };
+            let take = (SEALED_MAX_ROWS - writer.1.rows()).min(rows.num_rows());
+            writer.1.write(&rows.slice(0, take)).map_err(io)?;
+            if writer.1.rows() >= SEALED_MAX_ROWS {
+                out.push(close(sealed.take().expect("just written"), true)?);
+            }
+            sealed_rows = Some(rows.slice(take, rows.num_rows() - take));
+        }
+    }
+    if let Some(writer) = plain {
+        out.push(close(writer, false)?);
+    }
+    if let Some(writer) = sealed {
+        out.push(close(writer, true)?);
     }
     Ok(out)
 }

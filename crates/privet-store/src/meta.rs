@@ -292,13 +292,15 @@ impl Meta {
         tx.commit()
     }
 
-    /// Records a flush: new segments, people's first/last seen times, and the `events_flushed` checkpoint, in
-    /// one fully synchronous transaction.
+    /// Records a flush: new segments, people's first/last seen times, the `events_flushed` checkpoint and the
+    /// writer's `state_applied` (log records without identity or profile changes advance it without a
+    /// transaction of their own), in one fully synchronous transaction.
     pub fn commit_flush(
         &mut self,
         segments: &mut [SegmentInfo],
         activity: &[(i64, i64, i64, i64)],
         lsn: u64,
+        state_applied: u64,
     ) -> rusqlite::Result<()> {
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         let result = (|| {
@@ -316,6 +318,7 @@ impl Meta {
                 }
             }
             set_checkpoint(&tx, EVENTS_FLUSHED, lsn)?;
+            set_checkpoint(&tx, STATE_APPLIED, state_applied)?;
             tx.commit()
         })();
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;

@@ -23,7 +23,6 @@ use std::time::Instant;
 use arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, BinaryBuilder, RecordBatch, StringDictionaryBuilder,
 };
-use arrow::compute::concat_batches;
 use arrow::datatypes::{Int32Type, Int64Type};
 use hashbrown::{HashMap, HashSet};
 use privet_model::Dimensions;
@@ -32,7 +31,7 @@ use serde::Serialize;
 
 use crate::compaction::{Graveyard, swap};
 use crate::meta::{Meta, SegmentInfo};
-use crate::schema::{DIMENSIONS, PERSON_ID, SEALED, file_schema};
+use crate::schema::{DIMENSIONS, PERSON_ID, SEALED};
 use crate::{Result, Shared, StoreError, Version, flush, segment};
 
 /// The dimension columns a sealed value can change, from `country` (index [`DIMENSIONS`]) to `device_type`.
@@ -269,13 +268,11 @@ impl Publication {
                 report.rows_unsealed += unsealed;
                 rewritten.push(batch);
             }
-            let rewritten =
-                concat_batches(&file_schema(), &rewritten).expect("segments share the file schema");
             added.extend(flush::write_segments(
                 shared,
                 project,
                 s.day,
-                &rewritten,
+                rewritten,
                 s.created_us,
             )?);
         }

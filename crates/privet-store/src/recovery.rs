@@ -95,6 +95,7 @@ pub(crate) fn open(data_dir: &Path, options: StorageConfig) -> Result<Store> {
         flushes: flush_tx,
         pending_flushes: pending.clone(),
         failed: None,
+        state_applied: 0,
     };
     let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
         std::thread::Builder::new()
@@ -167,7 +168,10 @@ fn recover(
                 for change in &entry.identity {
                     graph.apply(entry.project, change);
                 }
-                if !read_only {
+                // Records without identity or profile changes have nothing to apply (the writer does not record
+                // their position until the next flush).
+                let changes = !entry.identity.is_empty() || !entry.profiles.is_empty();
+                if changes && !read_only {
                     meta.apply_state(
                         std::iter::once((
                             entry.project,

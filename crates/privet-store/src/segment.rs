@@ -5,7 +5,7 @@
 //! Mixpanel's Arb engine uses), and it makes `person_id` compress to almost nothing.
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch};
@@ -38,13 +38,41 @@ pub fn apply_remaps(batch: &RecordBatch, remaps: &Remaps) -> RecordBatch {
     RecordBatch::try_new(batch.schema(), columns).expect("same schema")
 }
 
+/// Rows gathered per batch when writing: a flush or a merge holds one such batch of its output at a time.
+pub const CHUNK_ROWS: usize = 16 * 1024;
+
+/// One UTC day's rows of a set of batches, in segment order: positions into the batches, gathered
+/// [`CHUNK_ROWS`] at a time.
+pub struct DayRows<'a> {
+    batches: Vec<&'a RecordBatch>,
+    indices: Vec<(usize, usize)>,
+}
+
+impl DayRows<'_> {
+    pub fn len(&self) -> usize {
+        self.indices.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+
+    /// The rows, in order, as batches of at most [`CHUNK_ROWS`] rows, each gathered when it is reached.
+    pub fn chunks(&self) -> impl Iterator<Item = RecordBatch> + '_ {
+        self.indices.chunks(CHUNK_ROWS).map(|indices| {
+            arrow::compute::interleave_record_batch(&self.batches, indices)
+                .expect("indices in range")
+        })
+    }
+}
+
 /// Turns batches into segments' contents: per UTC day of `time`, the rows sorted by (`person_id` ascending, nulls
 /// last; `time` ascending), keeping the first row of every `_dedup` key (rows without one are all kept).
 ///
-/// The batches are not concatenated: the sort runs over a small index (32 bytes per row) and each day's batch is
-/// gathered straight from them when the iterator reaches it, so a flush or a merge holds its input and one day's
-/// output rather than several full copies.
-pub fn by_day(batches: &[RecordBatch]) -> impl Iterator<Item = (i32, RecordBatch)> + '_ {
+/// Nothing is concatenated or copied whole: the sort runs over a small index (32 bytes per row, then 16), and a
+/// writer gathers each day's rows from the batches a chunk at a time ([`DayRows::chunks`]), so a flush or a merge
+/// holds its input and one chunk of output.
+pub fn by_day(batches: &[RecordBatch]) -> Vec<(i32, DayRows<'_>)> {
     // (day, person with nulls last, time, batch, row), in arrival order, duplicates dropped.
     let mut seen = hashbrown::HashSet::new();
     let mut rows: Vec<(i32, u64, i64, u32, u32)> =
@@ -80,20 +108,21 @@ pub fn by_day(batches: &[RecordBatch]) -> impl Iterator<Item = (i32, RecordBatch
     drop(seen);
     // Stable: equal (person, time) keep their arrival order.
     rows.sort_by_key(|&(day, person, time, _, _)| (day, person, time));
-    let refs: Vec<&RecordBatch> = batches.iter().collect();
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        let day = rows.get(start)?.0;
-        let end = start + rows[start..].partition_point(|r| r.0 == day);
-        let indices: Vec<(usize, usize)> = rows[start..end]
+    let mut days = Vec::new();
+    for day_rows in rows.chunk_by(|a, b| a.0 == b.0) {
+        let indices = day_rows
             .iter()
             .map(|&(_, _, _, b, row)| (b as usize, row as usize))
             .collect();
-        start = end;
-        let batch =
-            arrow::compute::interleave_record_batch(&refs, &indices).expect("indices in range");
-        Some((day, batch))
-    })
+        days.push((
+            day_rows[0].0,
+            DayRows {
+                batches: batches.iter().collect(),
+                indices,
+            },
+        ));
+    }
+    days
 }
 
 /// Minimum and maximum `time` of a non-empty batch.
@@ -106,43 +135,103 @@ pub fn time_range(batch: &RecordBatch) -> (i64, i64) {
     (min, max)
 }
 
-/// Writes a sorted batch as a Parquet file, durably: temporary file, fsync, rename, fsync of the directory.
-/// Returns the file's size.
+/// A segment being written: sorted rows go in batch by batch (the Parquet writer holds one row group), and
+/// [`SegmentWriter::finish`] makes the file durable: temporary file, fsync, rename, fsync of the directory.
+pub struct SegmentWriter {
+    path: PathBuf,
+    tmp: PathBuf,
+    writer: ArrowWriter<File>,
+    rows: usize,
+    min_time: i64,
+    max_time: i64,
+}
+
+/// A segment file written by a [`SegmentWriter`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub bytes: u64,
+    pub rows: usize,
+    pub min_time: i64,
+    pub max_time: i64,
+}
+
+impl SegmentWriter {
+    pub fn create(path: &Path, row_group_rows: usize) -> std::io::Result<SegmentWriter> {
+        let dir = path.parent().expect("segment paths have a parent");
+        std::fs::create_dir_all(dir)?;
+        let tmp = path.with_extension("parquet.tmp");
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(1).expect("valid level"),
+            ))
+            .set_max_row_group_row_count(Some(row_group_rows.max(1024)))
+            .set_statistics_enabled(EnabledStatistics::Page)
+            .set_sorting_columns(Some(vec![
+                SortingColumn {
+                    column_idx: PERSON_ID as i32,
+                    descending: false,
+                    nulls_first: false,
+                },
+                SortingColumn {
+                    column_idx: TIME as i32,
+                    descending: false,
+                    nulls_first: false,
+                },
+            ]))
+            .set_created_by(format!("privet {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let file = File::create(&tmp)?;
+        let writer = ArrowWriter::try_new(file, file_schema(), Some(props))
+            .map_err(std::io::Error::other)?;
+        Ok(SegmentWriter {
+            path: path.to_path_buf(),
+            tmp,
+            writer,
+            rows: 0,
+            min_time: i64::MAX,
+            max_time: i64::MIN,
+        })
+    }
+
+    /// Appends rows (in segment order, after those written so far).
+    pub fn write(&mut self, batch: &RecordBatch) -> std::io::Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let (min, max) = time_range(batch);
+        self.min_time = self.min_time.min(min);
+        self.max_time = self.max_time.max(max);
+        self.rows += batch.num_rows();
+        self.writer.write(batch).map_err(std::io::Error::other)
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Closes the file and makes it durable under its final name.
+    pub fn finish(self) -> std::io::Result<Written> {
+        let file = self.writer.into_inner().map_err(std::io::Error::other)?;
+        file.sync_all()?;
+        let bytes = file.metadata()?.len();
+        drop(file);
+        std::fs::rename(&self.tmp, &self.path)?;
+        sync_dir(self.path.parent().expect("segment paths have a parent"))?;
+        Ok(Written {
+            bytes,
+            rows: self.rows,
+            min_time: self.min_time,
+            max_time: self.max_time,
+        })
+    }
+}
+
+/// Writes a sorted batch as a Parquet file, durably; returns the file's size.
 pub fn write(path: &Path, batch: &RecordBatch, row_group_rows: usize) -> std::io::Result<u64> {
-    let dir = path.parent().expect("segment paths have a parent");
-    std::fs::create_dir_all(dir)?;
-    let tmp = path.with_extension("parquet.tmp");
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(1).expect("valid level"),
-        ))
-        .set_max_row_group_row_count(Some(row_group_rows.max(1024)))
-        .set_statistics_enabled(EnabledStatistics::Page)
-        .set_sorting_columns(Some(vec![
-            SortingColumn {
-                column_idx: PERSON_ID as i32,
-                descending: false,
-                nulls_first: false,
-            },
-            SortingColumn {
-                column_idx: TIME as i32,
-                descending: false,
-                nulls_first: false,
-            },
-        ]))
-        .set_created_by(format!("privet {}", env!("CARGO_PKG_VERSION")))
-        .build();
-    let file = File::create(&tmp)?;
-    let mut writer =
-        ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(std::io::Error::other)?;
-    writer.write(batch).map_err(std::io::Error::other)?;
-    let file = writer.into_inner().map_err(std::io::Error::other)?;
-    file.sync_all()?;
-    let bytes = file.metadata()?.len();
-    drop(file);
-    std::fs::rename(&tmp, path)?;
-    sync_dir(dir)?;
-    Ok(bytes)
+    let mut writer = SegmentWriter::create(path, row_group_rows)?;
+    writer.write(batch)?;
+    Ok(writer.finish()?.bytes)
 }
 
 /// Reads a segment back (compaction, publication, dedup rebuild): every column of the file schema, or the
@@ -197,6 +286,59 @@ mod tests {
     use crate::schema::rows_to_batch;
     use privet_model::{Dimensions, EventRow, time::DAY_US};
 
+    /// A day's rows as one batch.
+    fn gathered(rows: &DayRows<'_>) -> RecordBatch {
+        arrow::compute::concat_batches(&file_schema(), &rows.chunks().collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn a_day_is_gathered_a_chunk_at_a_time_in_order() {
+        let n = 2 * CHUNK_ROWS + 100;
+        // Two input batches, interleaved in time, persons descending: the sort must cross both.
+        let rows: Vec<EventRow> = (0..n as i64).map(|i| row(Some(-i), i, None)).collect();
+        let (a, b) = rows.split_at(n / 2);
+        let batches = [rows_to_batch(b.iter()), rows_to_batch(a.iter())];
+        let days = by_day(&batches);
+        assert_eq!(days.len(), 1);
+        let chunks: Vec<RecordBatch> = days[0].1.chunks().collect();
+        assert_eq!(
+            chunks.iter().map(|c| c.num_rows()).collect::<Vec<_>>(),
+            vec![CHUNK_ROWS, CHUNK_ROWS, 100]
+        );
+        let expected: Vec<Option<i64>> = (0..n as i64).rev().map(|i| Some(-i)).collect();
+        assert_eq!(persons(&gathered(&days[0].1)), expected);
+    }
+
+    #[test]
+    fn a_segment_written_in_batches_reads_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p1/day/seg.parquet");
+        let mut writer = SegmentWriter::create(&path, 1024).unwrap();
+        for start in [0i64, 3000, 6000] {
+            let rows: Vec<EventRow> = (start..start + 3000)
+                .map(|i| row(Some(i), i, None))
+                .collect();
+            writer.write(&rows_to_batch(rows.iter())).unwrap();
+        }
+        assert_eq!(writer.rows(), 9000);
+        let written = writer.finish().unwrap();
+        assert_eq!(
+            (written.rows, written.min_time, written.max_time),
+            (9000, 0, 8999)
+        );
+        let back = read(&path, None).unwrap();
+        let persons: Vec<i64> = back
+            .iter()
+            .flat_map(|b| {
+                b.column(PERSON_ID)
+                    .as_primitive::<Int64Type>()
+                    .values()
+                    .to_vec()
+            })
+            .collect();
+        assert_eq!(persons, (0..9000).collect::<Vec<_>>());
+    }
+
     fn row(person: Option<i64>, time_us: i64, dedup: Option<u64>) -> EventRow {
         EventRow {
             time_us,
@@ -233,7 +375,10 @@ mod tests {
             row(None, 1, None),
         ];
         let batches = [rows_to_batch(first.iter()), rows_to_batch(second.iter())];
-        let days: Vec<(i32, RecordBatch)> = by_day(&batches).collect();
+        let days: Vec<(i32, RecordBatch)> = by_day(&batches)
+            .into_iter()
+            .map(|(day, rows)| (day, gathered(&rows)))
+            .collect();
         assert_eq!(days.iter().map(|(d, _)| *d).collect::<Vec<_>>(), vec![0, 1]);
         // The second key 7 is a duplicate (the first one, person 2, stays); nulls last, both kept.
         assert_eq!(
@@ -279,7 +424,8 @@ mod tests {
             vec![Some(1), Some(2), Some(1), Some(1)]
         );
         let deduped: usize = by_day(std::slice::from_ref(&batch))
-            .map(|(_, b)| b.num_rows())
+            .iter()
+            .map(|(_, rows)| rows.len())
             .sum();
         assert_eq!(deduped, 3);
     }

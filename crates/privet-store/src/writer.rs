@@ -39,6 +39,10 @@ pub(crate) struct Writer {
     pub pending_flushes: Arc<AtomicUsize>,
     /// Set after a disk error: the in-memory state may be ahead of the disk, so refuse writes until restart.
     pub failed: Option<String>,
+    /// The log position up to which every identity and profile change is in the metadata database. Groups
+    /// without such changes advance it without touching the database (the flusher records it with the next
+    /// flush), so acknowledging events never waits for a flush or a merge holding the database's write lock.
+    pub state_applied: u64,
 }
 
 type Reply = oneshot::Sender<Result<WriteOutcome>>;
@@ -136,14 +140,20 @@ impl Writer {
         // on restart.
         let last_lsn = lsns.iter().copied().flatten().max();
         if let Some(lsn) = last_lsn {
+            let changes = entries
+                .iter()
+                .any(|e| !e.identity.is_empty() || !e.profiles.is_empty());
             let state = entries
                 .iter()
                 .map(|e| (e.project, e.identity.as_slice(), e.profiles.as_slice()));
-            if let Err(error) = self.meta.apply_state(state, lsn) {
-                let reason = format!("metadata update failed: {error}");
-                tracing::error!(error = %reason, "refusing writes until restart");
-                *self.shared.failure.lock() = Some(reason.clone());
-                self.failed = Some(reason);
+            match changes.then(|| self.meta.apply_state(state, lsn)) {
+                Some(Err(error)) => {
+                    let reason = format!("metadata update failed: {error}");
+                    tracing::error!(error = %reason, "refusing writes until restart");
+                    *self.shared.failure.lock() = Some(reason.clone());
+                    self.failed = Some(reason);
+                }
+                Some(Ok(())) | None => self.state_applied = lsn,
             }
         }
 
@@ -281,13 +291,16 @@ impl Writer {
     /// Hands the memtable to the flusher when it is big or old enough (or when asked to).
     fn maybe_flush(&mut self, waiters: Vec<oneshot::Sender<Result<()>>>, force: bool) {
         let options = &self.shared.options;
-        let due = self.active.rows() >= options.memtable_max_rows
-            || self.active.bytes() >= options.memtable_max_bytes
-            || self
-                .active
-                .started()
-                .is_some_and(|t| t.elapsed() >= Duration::from_secs(options.flush_interval_secs));
-        if !(force || due) {
+        let full = self.active.rows() >= options.memtable_max_rows
+            || self.active.bytes() >= options.memtable_max_bytes;
+        let old = self
+            .active
+            .started()
+            .is_some_and(|t| t.elapsed() >= Duration::from_secs(options.flush_interval_secs));
+        let busy = self.pending_flushes.load(Ordering::Acquire) >= MAX_PENDING_FLUSHES;
+        // Only a full memtable waits for the flusher (that bounds memory); an old one waits for the next tick, so
+        // acknowledgements never stall behind the flushes of a burst.
+        if !(force || full || old && !busy) {
             return;
         }
         if self.active.is_empty() && self.active.max_lsn() == 0 {
@@ -309,6 +322,7 @@ impl Writer {
         self.pending_flushes.fetch_add(1, Ordering::AcqRel);
         let job = FlushJob {
             memtable: frozen,
+            state_applied: self.state_applied,
             waiters,
         };
         if let Err(unsent) = self.flushes.send(job) {

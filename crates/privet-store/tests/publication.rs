@@ -310,3 +310,51 @@ async fn compaction_keeps_sealed_rows_apart_and_the_same_person_counts_once() {
     assert_eq!(store.publish().await.unwrap().published, 0);
     assert_eq!(shown(&store).await, (vec![], vec![]));
 }
+
+/// A flush streams its rows into segments: the sealed rows of one flush go to segments of at most 50,000 rows
+/// (publication rewrites them whole), the others to one segment, and every row arrives once.
+#[tokio::test]
+async fn a_large_flush_splits_sealed_rows_into_small_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = Arc::new(TestPublisher::default());
+    // Albi and the client are published, Rodez is not: the chunks the flush gathers hold both kinds of row.
+    let albi = event(&publisher, 0, "Albi", "133");
+    let held = publisher
+        .open(P.0, albi.sealed.as_deref().unwrap())
+        .unwrap();
+    let mut precise = albi.dims.clone();
+    withheld::restore(&mut precise, held.clone());
+    publisher.publish(P.0, &withheld::keys(&precise, &held));
+    let store = open(dir.path(), &publisher);
+    let n = 120_000i64;
+    let events: Vec<MinimalEvent> = (0..n)
+        .map(|i| {
+            let city = if i % 3 == 0 { "Albi" } else { "Rodez" };
+            event(&publisher, i, city, "133")
+        })
+        .collect();
+    let sealed_rows = events.iter().filter(|e| e.sealed.is_some()).count() as u64;
+    assert!(sealed_rows > 50_000 && sealed_rows < n as u64);
+    for chunk in events.chunks(2000) {
+        write(&store, chunk.to_vec()).await;
+    }
+    store.flush().await.unwrap();
+    let segments = store.version().segments.clone();
+    let sealed: Vec<u64> = segments
+        .iter()
+        .map(|s| s.sealed)
+        .filter(|&s| s > 0)
+        .collect();
+    assert!(sealed.len() >= 2, "{sealed:?}");
+    assert!(sealed.iter().all(|&rows| rows <= 50_000), "{sealed:?}");
+    assert_eq!(sealed.iter().sum::<u64>(), sealed_rows);
+    assert_eq!(segments.iter().map(|s| s.rows).sum::<u64>(), n as u64);
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*), count(DISTINCT person_id) FROM events"
+        )
+        .await,
+        vec![format!("{n},{n}")]
+    );
+}

@@ -725,9 +725,9 @@ thread_local! {
 
 /// Writes the [`State::recent`] key of an identifier into `out`: `project \0 tag \0 value`.
 fn recent_key(out: &mut String, project: ProjectId, kind: &IdKind<'_>, value: &str) {
-    use std::fmt::Write;
     out.clear();
-    let _ = write!(out, "{}\0", project.0);
+    out.push_str(itoa::Buffer::new().format(project.0));
+    out.push('\0');
     kind.write_tag(out);
     out.push('\0');
     out.push_str(value);

@@ -104,18 +104,23 @@ pub fn person_ids(
     user_id: Option<&str>,
 ) -> EventIdentity {
     let pseudo = |id: &str| p.pseudonym(project, IdKind::Person, id);
-    let device = device_id
-        .and_then(real_id)
-        .map(|d| pseudo(&format!("{DEVICE_PREFIX}{d}")));
-    let distinct =
-        distinct_id
-            .and_then(real_id)
-            .and_then(|d| match d.strip_prefix(DEVICE_PREFIX) {
-                // "$device:undefined" is as missing as "undefined".
-                Some(inner) => real_id(inner).map(|_| pseudo(d)),
-                None => Some(pseudo(d)),
-            });
-    let user = user_id.and_then(real_id).map(pseudo);
+    let device_id = device_id.and_then(real_id);
+    let device = device_id.map(|d| pseudo(&format!("{DEVICE_PREFIX}{d}")));
+    let distinct_id = distinct_id.and_then(real_id);
+    let distinct = distinct_id.and_then(|d| match d.strip_prefix(DEVICE_PREFIX) {
+        // "$device:undefined" is as missing as "undefined".
+        Some(inner) => real_id(inner).map(|_| match device {
+            // An anonymous device's events name it twice: as `$device:<id>` and as `$device_id`.
+            Some(device) if device_id == Some(inner) => device,
+            _ => pseudo(d),
+        }),
+        None => Some(pseudo(d)),
+    });
+    // After sign-in, `distinct_id` and `$user_id` are usually the same id: one lookup serves both.
+    let user = user_id.and_then(real_id).map(|u| match distinct {
+        Some(distinct) if distinct_id == Some(u) => distinct,
+        _ => pseudo(u),
+    });
     EventIdentity {
         distinct,
         device,

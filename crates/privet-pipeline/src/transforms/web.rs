@@ -268,7 +268,10 @@ fn simple_parts(url: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
     let (authority, after) = rest.split_at(end);
     let host = match authority.split_once(':') {
         Some((host, port))
@@ -292,11 +295,12 @@ fn simple_parts(url: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
     if !plain_host {
         return None;
     }
-    let path_end = after.find(['?', '#']).unwrap_or(after.len());
-    let path = &after[..path_end];
-    let plain_path = path
+    let path_end = after
         .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b))
+        .position(|b| matches!(b, b'?' | b'#'))
+        .unwrap_or(after.len());
+    let path = &after[..path_end];
+    let plain_path = path.bytes().all(|b| PATH_BYTES[b as usize])
         && !path
             .split('/')
             .any(|segment| segment == "." || segment == "..");
@@ -311,6 +315,23 @@ fn simple_parts(url: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
     let path = if path.is_empty() { "/" } else { path };
     Some((host, Cow::Borrowed(path)))
 }
+
+/// The bytes a path may hold without the `url` crate rewriting it: letters, digits and `-._~!$&'()*+,;=:@/%`.
+const PATH_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let punctuation = b"-._~!$&'()*+,;=:@/%";
+    let mut i = 0;
+    while i < punctuation.len() {
+        table[punctuation[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// A path with id-like segments replaced by `:id`.
 fn id_free(path: &str) -> String {
@@ -344,12 +365,15 @@ pub fn looks_like_id(segment: &str) -> bool {
     if s.contains('@') {
         return true;
     }
-    let digits = s.chars().filter(char::is_ascii_digit).count();
-    let letters = s.chars().filter(char::is_ascii_alphabetic).count();
+    let (mut digits, mut letters, mut hex) = (0, 0, true);
+    for b in s.bytes() {
+        digits += usize::from(b.is_ascii_digit());
+        letters += usize::from(b.is_ascii_alphabetic());
+        hex &= b.is_ascii_hexdigit() || b == b'-';
+    }
     if digits == s.len() {
         return true;
     }
-    let hex = s.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
     if hex && digits > 0 && s.len() >= 8 {
         return true;
     }
