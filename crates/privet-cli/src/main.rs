@@ -131,6 +131,9 @@ fn without_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process's memory map; no memory is touched.
     unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        let one: libc::c_ulong = 1;
+        let zero: libc::c_ulong = 0;
+        // Kernels before 3.15 refuse the option; the process then keeps the system's default.
+        libc::prctl(libc::PR_SET_THP_DISABLE, one, zero, zero, zero);
     }
 }

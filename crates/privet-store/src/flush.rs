@@ -160,9 +160,27 @@ pub(crate) fn write_segments(
             sealed: if sealed { written.rows as u64 } else { 0 },
         })
     };
+    let mut out = Vec::new();
+    let written = write_parts(&mut out, batches, open, close);
+    if written.is_err() {
+        // The finished segments are in no manifest: remove them rather than leave them for the next start.
+        for segment in &out {
+            let _ = std::fs::remove_file(shared.dir.join(&segment.path));
+        }
+    }
+    written.map(|()| out)
+}
+
+/// [`write_segments`]' loop: finished segments go to `out` as they close.
+fn write_parts(
+    out: &mut Vec<SegmentInfo>,
+    batches: impl IntoIterator<Item = RecordBatch>,
+    open: impl Fn() -> Result<(String, SegmentWriter)>,
+    close: impl Fn((String, SegmentWriter), bool) -> Result<SegmentInfo>,
+) -> Result<()> {
+    let io = |e| StoreError::io("cannot write a segment", e);
     let mut plain: Option<(String, SegmentWriter)> = None;
     let mut sealed: Option<(String, SegmentWriter)> = None;
-    let mut out = Vec::new();
     for batch in batches {
         let mask = arrow::compute::is_not_null(batch.column(SEALED)).expect("a column");
         let (plain_rows, mut sealed_rows) = match mask.true_count() {
@@ -202,7 +220,7 @@ pub(crate) fn write_segments(
     if let Some(writer) = sealed {
         out.push(close(writer, true)?);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A unique relative path for a new segment of `project` on `day`.

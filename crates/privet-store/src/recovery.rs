@@ -95,7 +95,8 @@ pub(crate) fn open(data_dir: &Path, options: StorageConfig) -> Result<Store> {
         flushes: flush_tx,
         pending_flushes: pending.clone(),
         failed: None,
-        state_applied: 0,
+        // Replay applied every change the log holds.
+        state_applied: recovered.replay.next_lsn.saturating_sub(1),
     };
     let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
         std::thread::Builder::new()

@@ -136,11 +136,12 @@ pub fn time_range(batch: &RecordBatch) -> (i64, i64) {
 }
 
 /// A segment being written: sorted rows go in batch by batch (the Parquet writer holds one row group), and
-/// [`SegmentWriter::finish`] makes the file durable: temporary file, fsync, rename, fsync of the directory.
+/// [`SegmentWriter::finish`] makes the file durable: temporary file, fsync, rename, fsync of the directory. A
+/// writer dropped unfinished (an error on the way) removes its temporary file.
 pub struct SegmentWriter {
     path: PathBuf,
     tmp: PathBuf,
-    writer: ArrowWriter<File>,
+    writer: Option<ArrowWriter<File>>,
     rows: usize,
     min_time: i64,
     max_time: i64,
@@ -186,7 +187,7 @@ impl SegmentWriter {
         Ok(SegmentWriter {
             path: path.to_path_buf(),
             tmp,
-            writer,
+            writer: Some(writer),
             rows: 0,
             min_time: i64::MAX,
             max_time: i64::MIN,
@@ -202,7 +203,11 @@ impl SegmentWriter {
         self.min_time = self.min_time.min(min);
         self.max_time = self.max_time.max(max);
         self.rows += batch.num_rows();
-        self.writer.write(batch).map_err(std::io::Error::other)
+        self.writer
+            .as_mut()
+            .expect("open until finished")
+            .write(batch)
+            .map_err(std::io::Error::other)
     }
 
     /// Rows written so far.
@@ -211,8 +216,9 @@ impl SegmentWriter {
     }
 
     /// Closes the file and makes it durable under its final name.
-    pub fn finish(self) -> std::io::Result<Written> {
-        let file = self.writer.into_inner().map_err(std::io::Error::other)?;
+    pub fn finish(mut self) -> std::io::Result<Written> {
+        let writer = self.writer.take().expect("open until finished");
+        let file = writer.into_inner().map_err(std::io::Error::other)?;
         file.sync_all()?;
         let bytes = file.metadata()?.len();
         drop(file);
@@ -224,6 +230,15 @@ impl SegmentWriter {
             min_time: self.min_time,
             max_time: self.max_time,
         })
+    }
+}
+
+impl Drop for SegmentWriter {
+    fn drop(&mut self) {
+        // Unfinished, or `finish` failed before the rename: the temporary file is of no use to anyone.
+        if self.tmp.exists() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
 }
 
@@ -307,6 +322,22 @@ mod tests {
         );
         let expected: Vec<Option<i64>> = (0..n as i64).rev().map(|i| Some(-i)).collect();
         assert_eq!(persons(&gathered(&days[0].1)), expected);
+    }
+
+    #[test]
+    fn an_unfinished_segment_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p1/day/seg.parquet");
+        let mut writer = SegmentWriter::create(&path, 1024).unwrap();
+        writer
+            .write(&rows_to_batch([row(Some(1), 1, None)].iter()))
+            .unwrap();
+        assert!(path.with_extension("parquet.tmp").exists());
+        drop(writer);
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            0
+        );
     }
 
     #[test]
