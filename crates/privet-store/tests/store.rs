@@ -635,3 +635,38 @@ async fn a_small_column_cache_keeps_what_fits_and_answers_the_rest_from_parquet(
     );
     assert_eq!(store.version().columns.stats().columns, 0);
 }
+
+/// Group commits without identity or profile changes write nothing to the metadata database; the flush records
+/// how far their state is applied, so the log files a flush covers are still deleted.
+#[tokio::test]
+async fn a_flush_truncates_the_log_of_event_only_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StorageConfig {
+        wal_file_bytes: 4096,
+        ..Default::default()
+    };
+    let store = Store::open(dir.path(), options.clone()).unwrap();
+    for i in 0..200 {
+        let id = format!("e{i}");
+        store
+            .write(batch(vec![event("Viewed", T0 + i, 10, None, Some(&id))]))
+            .await
+            .unwrap();
+    }
+    let wal = privet_store::store_dir(dir.path()).join("wal");
+    let wal_files = || std::fs::read_dir(&wal).unwrap().count();
+    assert!(wal_files() >= 3, "{} log files", wal_files());
+    store.flush().await.unwrap();
+    assert_eq!(wal_files(), 1, "only the newest log file is kept");
+    drop(store);
+    // Nothing is replayed twice: the restarted store holds each event once.
+    let store = Store::open(dir.path(), options).unwrap();
+    assert_eq!(
+        query(
+            store.version(),
+            "SELECT count(*), count(DISTINCT insert_id) FROM events"
+        )
+        .await,
+        vec!["200,200"]
+    );
+}
