@@ -261,6 +261,7 @@ pub async fn run_phase(
             }
             let period = Duration::from_secs_f64(phase.batch as f64 / events_per_sec as f64);
             let in_flight = Arc::new(Semaphore::new(4096));
+            let trace = std::env::var_os("BENCH_TRACE_SLOW").is_some();
             let mut tasks = Vec::new();
             let mut scheduled = started;
             while scheduled < deadline {
@@ -269,7 +270,6 @@ pub async fn run_phase(
                 let (target, templates, stats) = (target.clone(), templates.clone(), stats.clone());
                 let (endpoint, batch) = (phase.endpoint, phase.batch);
                 let at = scheduled;
-                let trace = std::env::var_os("BENCH_TRACE_SLOW").is_some();
                 tasks.push(tokio::spawn(async move {
                     let result = target.send(endpoint, &templates, batch).await;
                     let latency = at.elapsed();

@@ -23,7 +23,7 @@ impl VaultPublisher {
 
 impl Publisher for VaultPublisher {
     fn k(&self, project: i64) -> usize {
-        self.pipeline.policy(ProjectId(project)).k
+        self.pipeline.compiled(ProjectId(project)).config.k
     }
 
     fn seal(&self, project: i64, withheld: &Withheld) -> Vec<u8> {
@@ -43,7 +43,12 @@ impl Publisher for VaultPublisher {
     }
 
     fn allows(&self, project: i64, dimension: Dimension) -> bool {
-        let precision = self.pipeline.policy(ProjectId(project)).location_precision;
+        // Called for every sealed row a publication pass counts: the compiled policy, not a copy of it.
+        let precision = self
+            .pipeline
+            .compiled(ProjectId(project))
+            .config
+            .location_precision;
         crate::transforms::location::allows(precision, dimension)
     }
 }

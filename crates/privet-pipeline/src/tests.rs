@@ -54,6 +54,16 @@ fn raw(name: &str, props: Value) -> RawEvent {
     RawEvent::from_json(name, 1, Some("abc"), &props)
 }
 
+/// An event `e` whose properties are spans of a request's text, as ingestion parses them.
+fn raw_spans(properties: privet_model::RawProperties) -> RawEvent {
+    RawEvent {
+        name: "e".into(),
+        time_us: 1,
+        insert_id: None,
+        properties,
+    }
+}
+
 const PLANTED: &[&str] = &[
     "alice@example.com",
     "Alice Liddell",
@@ -341,22 +351,10 @@ fn organisation_names_are_vaulted_and_found_in_other_fields() {
 #[test]
 fn untouched_values_are_copied_verbatim_and_nested_ones_scanned() {
     // Properties as the ingestion layer hands them over: spans of the request's text.
-    let text: privet_model::JsonText = std::sync::Arc::from(
-        r#"{"distinct_id":"u1","plan":"pro","n":1.50,"esc":"caf\u00e9","list":[1, 2],"nested":{"who":"alice@example.com"},"$os":"Linux"}"#,
-    );
-    let pairs: std::collections::BTreeMap<&str, &serde_json::value::RawValue> =
-        serde_json::from_str(&text).unwrap();
-    let mut properties = privet_model::RawProperties::new(text.clone());
-    for (name, value) in &pairs {
-        properties.push(name, value.get());
-    }
     let event = pipeline()
-        .event(RawEvent {
-            name: "e".into(),
-            time_us: 1,
-            insert_id: None,
-            properties,
-        })
+        .event(raw_text(
+            r#"{"distinct_id":"u1","plan":"pro","n":1.50,"esc":"caf\u00e9","list":[1, 2],"nested":{"who":"alice@example.com"},"$os":"Linux"}"#,
+        ))
         .unwrap();
     assert_clean(&event);
     assert_eq!(event.dims.os.as_deref(), Some("Linux"));
@@ -382,12 +380,7 @@ fn raw_text(text: &str) -> RawEvent {
     for (name, value) in object {
         properties.push(name, value.get());
     }
-    RawEvent {
-        name: "e".into(),
-        time_us: 1,
-        insert_id: None,
-        properties,
-    }
+    raw_spans(properties)
 }
 
 #[test]
@@ -433,14 +426,7 @@ fn many_repeated_names_keep_their_last_value() {
     for (name, value) in spans {
         properties.push(&text[name], &text[value]);
     }
-    let event = pipeline()
-        .event(RawEvent {
-            name: "e".into(),
-            time_us: 1,
-            insert_id: None,
-            properties,
-        })
-        .unwrap();
+    let event = pipeline().event(raw_spans(properties)).unwrap();
     let stored: serde_json::Map<String, Value> = serde_json::from_str(&event.properties).unwrap();
     assert_eq!(stored.len(), 40);
     assert!(
@@ -449,4 +435,43 @@ fn many_repeated_names_keep_their_last_value() {
         event.properties
     );
     assert_eq!(event.properties.matches("\"p7\"").count(), 1);
+}
+
+/// With k > 1, a place or client combination not yet published is stored sealed, not shown; once published it
+/// shows, and the sealed blob holds exactly what was held back.
+#[test]
+fn unpublished_places_and_clients_are_sealed_until_published() {
+    let fixture = with_policy(PolicyConfig {
+        k: 3,
+        location_precision: privet_config::LocationPrecision::City,
+        ..Default::default()
+    });
+    let props = json!({"distinct_id": "u1", "mp_country_code": "FR", "$region": "Occitanie", "$city": "Albi",
+        "$os": "Linux", "$browser": "Firefox", "$browser_version": "133.0"});
+    let first = fixture.event(raw("Viewed", props.clone())).unwrap();
+    assert_eq!(first.dims.country.as_deref(), Some("FR"));
+    assert_eq!(
+        (first.dims.region.as_deref(), first.dims.city.as_deref()),
+        (None, None)
+    );
+    assert_eq!(
+        (first.dims.os.as_deref(), first.dims.browser.as_deref()),
+        (None, None)
+    );
+    let held = fixture
+        .vault
+        .open(first.sealed.as_deref().unwrap())
+        .unwrap();
+    assert_eq!(held.city.as_deref(), Some("Albi"));
+    assert_eq!(held.browser.as_deref(), Some("Firefox"));
+
+    let mut precise = first.dims.clone();
+    privet_model::withheld::restore(&mut precise, held.clone());
+    fixture
+        .vault
+        .publish(P, &privet_model::withheld::keys(&precise, &held));
+    let later = fixture.event(raw("Viewed", props)).unwrap();
+    assert_eq!(later.dims.city.as_deref(), Some("Albi"));
+    assert_eq!(later.dims.browser.as_deref(), Some("Firefox"));
+    assert_eq!(later.sealed, None);
 }

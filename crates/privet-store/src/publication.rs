@@ -261,13 +261,14 @@ impl Publication {
         for s in &affected {
             let batches = segment::read(&version.segment_path(s), None)
                 .map_err(|e| StoreError::io(format!("cannot read segment {}", s.path), e))?;
-            // Batch by batch (64K rows), so that the rows' text is held for one batch at a time.
-            let mut rewritten = Vec::with_capacity(batches.len());
-            for batch in &batches {
-                let (batch, unsealed) = self.unseal(project, batch, &newly_published);
-                report.rows_unsealed += unsealed;
-                rewritten.push(batch);
-            }
+            // Batch by batch (64K rows), each unsealed as the writer reaches it: the rows' text and the
+            // rewritten copy are held for one batch at a time.
+            let mut unsealed = 0;
+            let rewritten = batches.iter().map(|batch| {
+                let (batch, n) = self.unseal(project, batch, &newly_published);
+                unsealed += n;
+                batch
+            });
             added.extend(flush::write_segments(
                 shared,
                 project,
@@ -275,6 +276,7 @@ impl Publication {
                 rewritten,
                 s.created_us,
             )?);
+            report.rows_unsealed += unsealed;
         }
         swap(
             shared,

@@ -171,8 +171,7 @@ fn recover(
                 }
                 // Records without identity or profile changes have nothing to apply (the writer does not record
                 // their position until the next flush).
-                let changes = !entry.identity.is_empty() || !entry.profiles.is_empty();
-                if changes && !read_only {
+                if entry.changes_state() && !read_only {
                     meta.apply_state(
                         std::iter::once((
                             entry.project,

@@ -16,7 +16,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-use crate::schema::{PERSON_ID, TIME, file_schema};
+use crate::schema::{PERSON_ID, SEALED, TIME, file_schema};
 use crate::version::Remaps;
 use crate::wal::sync_dir;
 
@@ -66,17 +66,20 @@ impl DayRows<'_> {
     }
 }
 
-/// Turns batches into segments' contents: per UTC day of `time`, the rows sorted by (`person_id` ascending, nulls
-/// last; `time` ascending), keeping the first row of every `_dedup` key (rows without one are all kept).
+/// Turns batches into segments' contents: per UTC day of `time`, the rows without sealed values, then those
+/// with them, each run sorted by (`person_id` ascending, nulls last; `time` ascending), keeping the first row of
+/// every `_dedup` key (rows without one are all kept). Each run becomes its own segments (`flush::write_segments`).
 ///
 /// Nothing is concatenated or copied whole: the sort runs over a small index (32 bytes per row, then 16), and a
 /// writer gathers each day's rows from the batches a chunk at a time ([`DayRows::chunks`]), so a flush or a merge
 /// holds its input and one chunk of output.
 pub fn by_day(batches: &[RecordBatch]) -> Vec<(i32, DayRows<'_>)> {
-    // (day, person with nulls last, time, batch, row), in arrival order, duplicates dropped.
-    let mut seen = hashbrown::HashSet::new();
-    let mut rows: Vec<(i32, u64, i64, u32, u32)> =
-        Vec::with_capacity(batches.iter().map(|b| b.num_rows()).sum());
+    // (day, sealed, person with nulls last, time, batch, row), in arrival order, duplicates dropped. Within a
+    // day the plain rows come first and the sealed ones after them, each run sorted by (person, time): a writer
+    // splitting them into their own segments switches once instead of filtering every chunk.
+    let total = batches.iter().map(|b| b.num_rows()).sum();
+    let mut seen = hashbrown::HashSet::with_capacity(total);
+    let mut rows: Vec<(i32, bool, u64, i64, u32, u32)> = Vec::with_capacity(total);
     for (b, batch) in batches.iter().enumerate() {
         let persons = batch.column(PERSON_ID).as_primitive::<Int64Type>();
         let times = batch
@@ -85,6 +88,7 @@ pub fn by_day(batches: &[RecordBatch]) -> Vec<(i32, DayRows<'_>)> {
         let keys = batch
             .column(crate::schema::DEDUP)
             .as_primitive::<arrow::datatypes::UInt64Type>();
+        let sealed = batch.column(SEALED);
         for row in 0..batch.num_rows() {
             if keys.is_valid(row) && !seen.insert(keys.value(row)) {
                 continue;
@@ -98,6 +102,7 @@ pub fn by_day(batches: &[RecordBatch]) -> Vec<(i32, DayRows<'_>)> {
             let time = times.value(row);
             rows.push((
                 privet_model::time::day_of(time),
+                sealed.is_valid(row),
                 person,
                 time,
                 b as u32,
@@ -106,13 +111,13 @@ pub fn by_day(batches: &[RecordBatch]) -> Vec<(i32, DayRows<'_>)> {
         }
     }
     drop(seen);
-    // Stable: equal (person, time) keep their arrival order.
-    rows.sort_by_key(|&(day, person, time, _, _)| (day, person, time));
+    // Equal (person, time) keep their arrival order: (batch, row) is part of the key, so the key is unique.
+    rows.sort_unstable();
     let mut days = Vec::new();
     for day_rows in rows.chunk_by(|a, b| a.0 == b.0) {
         let indices = day_rows
             .iter()
-            .map(|&(_, _, _, b, row)| (b as usize, row as usize))
+            .map(|&(_, _, _, _, b, row)| (b as usize, row as usize))
             .collect();
         days.push((
             day_rows[0].0,
@@ -242,13 +247,6 @@ impl Drop for SegmentWriter {
     }
 }
 
-/// Writes a sorted batch as a Parquet file, durably; returns the file's size.
-pub fn write(path: &Path, batch: &RecordBatch, row_group_rows: usize) -> std::io::Result<u64> {
-    let mut writer = SegmentWriter::create(path, row_group_rows)?;
-    writer.write(batch)?;
-    Ok(writer.finish()?.bytes)
-}
-
 /// Reads a segment back (compaction, publication, dedup rebuild): every column of the file schema, or the
 /// `projection`'s (in ascending order). Columns added to the file schema after a segment was written (such as
 /// `_sealed`) read as nulls.
@@ -304,6 +302,23 @@ mod tests {
     /// A day's rows as one batch.
     fn gathered(rows: &DayRows<'_>) -> RecordBatch {
         arrow::compute::concat_batches(&file_schema(), &rows.chunks().collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn sealed_rows_follow_the_plain_ones_of_their_day() {
+        let mut rows: Vec<EventRow> = (0..6).map(|i| row(Some(5 - i), i, None)).collect();
+        for r in rows.iter_mut().step_by(2) {
+            r.sealed = Some(vec![1]);
+        }
+        let batch = rows_to_batch(rows.iter());
+        let days = by_day(std::slice::from_ref(&batch));
+        let day = gathered(&days[0].1);
+        // Persons 5, 3, 1 were sealed: each run sorted by person on its own.
+        assert_eq!(
+            persons(&day),
+            vec![Some(0), Some(2), Some(4), Some(1), Some(3), Some(5)]
+        );
+        assert_eq!(day.column(SEALED).null_count(), 3);
     }
 
     #[test]
@@ -432,8 +447,9 @@ mod tests {
         let rows = [row(Some(1), 10, None), row(Some(2), 20, None)];
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p1/seg.parquet");
-        let bytes = write(&path, &rows_to_batch(rows.iter()), 1024).unwrap();
-        assert!(bytes > 0);
+        let mut writer = SegmentWriter::create(&path, 1024).unwrap();
+        writer.write(&rows_to_batch(rows.iter())).unwrap();
+        assert!(writer.finish().unwrap().bytes > 0);
         assert!(!path.with_extension("parquet.tmp").exists());
         let back = read(&path, None).unwrap();
         assert_eq!(back.iter().map(|b| b.num_rows()).sum::<usize>(), 2);

@@ -140,9 +140,7 @@ impl Writer {
         // on restart.
         let last_lsn = lsns.iter().copied().flatten().max();
         if let Some(lsn) = last_lsn {
-            let changes = entries
-                .iter()
-                .any(|e| !e.identity.is_empty() || !e.profiles.is_empty());
+            let changes = entries.iter().any(WalEntry::changes_state);
             let state = entries
                 .iter()
                 .map(|e| (e.project, e.identity.as_slice(), e.profiles.as_slice()));

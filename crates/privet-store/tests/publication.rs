@@ -24,6 +24,9 @@ const K: usize = 3;
 struct TestPublisher {
     k: usize,
     published: Mutex<HashSet<(i64, Dimension, String)>>,
+    /// Set to act as if the project's policy were lowered to region precision (per publisher: tests run in
+    /// parallel).
+    region_only: Mutex<bool>,
 }
 
 impl Default for TestPublisher {
@@ -31,6 +34,7 @@ impl Default for TestPublisher {
         TestPublisher {
             k: K,
             published: Mutex::default(),
+            region_only: Mutex::new(false),
         }
     }
 }
@@ -69,12 +73,9 @@ impl Publisher for TestPublisher {
     }
 
     fn allows(&self, _project: i64, dimension: Dimension) -> bool {
-        dimension != Dimension::City || !*REGION_ONLY.lock()
+        dimension != Dimension::City || !*self.region_only.lock()
     }
 }
-
-/// Set to act as if the project's policy were lowered to region precision.
-static REGION_ONLY: Mutex<bool> = Mutex::new(false);
 
 static SEALED: Mutex<Vec<Withheld>> = Mutex::new(Vec::new());
 
@@ -142,6 +143,19 @@ async fn shown(store: &Store) -> (Vec<String>, Vec<String>) {
     (places, versions)
 }
 
+/// The sealed rows of each segment that holds any, smallest first.
+fn sealed(store: &Store) -> Vec<u64> {
+    let mut sealed: Vec<u64> = store
+        .version()
+        .segments
+        .iter()
+        .map(|s| s.sealed)
+        .filter(|n| *n > 0)
+        .collect();
+    sealed.sort();
+    sealed
+}
+
 fn open(dir: &Path, publisher: &Arc<TestPublisher>) -> Store {
     let store = Store::open(dir, StorageConfig::default()).unwrap();
     store.set_publisher(publisher.clone()).unwrap();
@@ -192,17 +206,6 @@ async fn values_appear_for_k_people_at_once_and_never_for_fewer() {
             vec!["Firefox,133,4".to_string()]
         )
     );
-    let sealed = |store: &Store| {
-        let mut sealed: Vec<u64> = store
-            .version()
-            .segments
-            .iter()
-            .map(|s| s.sealed)
-            .filter(|n| *n > 0)
-            .collect();
-        sealed.sort();
-        sealed
-    };
     assert_eq!(sealed(&store), vec![1], "only Rodez stays sealed, apart");
     // A second pass finds nothing more to do (the rewritten segments are new files).
     assert_eq!(
@@ -258,7 +261,7 @@ async fn values_appear_for_k_people_at_once_and_never_for_fewer() {
     assert_eq!(versions, vec!["Firefox,133,5", "Firefox,134,3"]);
     // A policy lowered to region precision: cities sealed before are neither counted nor shown, however many
     // people share them (three in Rodez now), and are dropped from the seal when a row is rewritten.
-    *REGION_ONLY.lock() = true;
+    *publisher.region_only.lock() = true;
     write(
         &store,
         vec![
@@ -268,7 +271,7 @@ async fn values_appear_for_k_people_at_once_and_never_for_fewer() {
     )
     .await;
     let report = store.publish().await.unwrap();
-    *REGION_ONLY.lock() = false;
+    *publisher.region_only.lock() = false;
     assert_eq!(report.published, 0, "{report:?}");
     assert_eq!(
         rows(&store, "SELECT count(*) FROM events WHERE city = 'Rodez'").await,
@@ -340,11 +343,7 @@ async fn a_large_flush_splits_sealed_rows_into_small_segments() {
     }
     store.flush().await.unwrap();
     let segments = store.version().segments.clone();
-    let sealed: Vec<u64> = segments
-        .iter()
-        .map(|s| s.sealed)
-        .filter(|&s| s > 0)
-        .collect();
+    let sealed = sealed(&store);
     assert!(sealed.len() >= 2, "{sealed:?}");
     assert!(sealed.iter().all(|&rows| rows <= 50_000), "{sealed:?}");
     assert_eq!(sealed.iter().sum::<u64>(), sealed_rows);

@@ -72,6 +72,11 @@ pub struct WalEntry {
 }
 
 impl WalEntry {
+    /// Whether the entry changes identity or profile state (what the metadata database holds besides segments).
+    pub fn changes_state(&self) -> bool {
+        !self.identity.is_empty() || !self.profiles.is_empty()
+    }
+
     /// Encodes the entry (version byte + postcard).
     pub fn encode(&self) -> Vec<u8> {
         // Sized for the common case, so that encoding does not reallocate as it goes.
