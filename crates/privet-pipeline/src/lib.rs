@@ -30,6 +30,7 @@ use privet_model::{
     JsonKind, MinimalEvent, ProfileOp, ProfileTarget, ProfileUpdate, ProjectId, Pseudonym,
     RawEvent, RawProfileTarget, RawProfileUpdate,
 };
+use privet_vault::Known;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::registry::Registry;
 use serde_json::Value;
@@ -165,9 +166,9 @@ pub struct Pipeline {
     config: PrivacyConfig,
     geo: Option<Arc<dyn Geo>>,
     agents: UserAgents,
+    urls: transforms::web::Urls,
     names: ProjectNames,
     policies: RwLock<HashMap<ProjectId, Arc<Policy>>>,
-    known_cache: parking_lot::Mutex<HashMap<Pseudonym, KnownEntry>>,
     stats: PipelineStats,
 }
 
@@ -182,9 +183,9 @@ impl Pipeline {
             config,
             geo,
             agents: UserAgents::default(),
+            urls: transforms::web::Urls::default(),
             names,
             policies: RwLock::new(HashMap::new()),
-            known_cache: parking_lot::Mutex::new(HashMap::new()),
             stats: PipelineStats::default(),
         };
         compile(&pipeline.config.policy)?;
@@ -269,7 +270,7 @@ impl Pipeline {
             self.stats.clients_coarsened.inc();
         }
         probe(Step::Client);
-        transforms::web::apply(&mut w, cfg);
+        transforms::web::apply(&mut w, cfg, &self.urls);
         probe(Step::Web);
         let mut subjects: Vec<Pseudonym> = subject.into_iter().collect();
         subjects.extend(&w.groups);
@@ -392,8 +393,8 @@ impl Pipeline {
         (applied.settled, vaulted)
     }
 
-    /// The values to look for in free text: what the vault holds for the subjects (one cached automaton per
-    /// subject, rebuilt only when the vault's values change), and what this record carried.
+    /// The values to look for in free text: what the vault holds for the subjects (an automaton built once per
+    /// set of values, kept beside them in the vault), and what this record carried.
     fn known<'a>(
         &self,
         subjects: &[Pseudonym],
@@ -401,33 +402,27 @@ impl Pipeline {
         vault: &dyn IdentityVault,
     ) -> Vec<Arc<KnownValues>> {
         let mut out: Vec<Arc<KnownValues>> = Vec::new();
-        let mut held: Vec<Arc<[String]>> = Vec::with_capacity(subjects.len());
+        let mut held: Vec<Arc<Known>> = Vec::new();
         for subject in subjects {
-            let values = vault.known_values(*subject);
-            if values.is_empty() {
+            let known = vault.known_values(*subject);
+            if known.values().is_empty() {
                 continue;
             }
-            held.push(values.clone());
-            let mut cache = self.known_cache.lock();
-            let automaton = match cache.get(subject) {
-                Some((cached, automaton)) if Arc::ptr_eq(cached, &values) => automaton.clone(),
-                _ => {
-                    let automaton =
-                        KnownValues::new(values.iter().map(String::as_str)).map(Arc::new);
-                    if cache.len() >= KNOWN_CACHE {
-                        cache.clear();
-                    }
-                    cache.insert(*subject, (values, automaton.clone()));
-                    automaton
-                }
-            };
-            out.extend(automaton);
+            let automaton: &Option<Arc<KnownValues>> = known.searcher(|values| {
+                KnownValues::new(values.iter().map(String::as_str)).map(Arc::new)
+            });
+            out.extend(automaton.clone());
+            held.push(known);
         }
         // What the record carried is usually in the vault already (it was stored by an earlier event): only the
         // rest needs an automaton of its own, built for this record.
         let carried: Vec<&str> = carried
             .map(String::as_str)
-            .filter(|v| !held.iter().any(|values| values.iter().any(|h| h == v)))
+            .filter(|v| {
+                !held
+                    .iter()
+                    .any(|known| known.values().iter().any(|h| h == v))
+            })
             .collect();
         if !carried.is_empty() {
             out.extend(KnownValues::new(carried).map(Arc::new));
@@ -435,12 +430,6 @@ impl Pipeline {
         out
     }
 }
-
-/// Subjects whose search automaton is cached.
-const KNOWN_CACHE: usize = 100_000;
-
-/// A subject's vault values and the automaton built from them.
-type KnownEntry = (Arc<[String]>, Option<Arc<KnownValues>>);
 
 fn compile(config: &PolicyConfig) -> Result<Policy, PipelineError> {
     let scanner = Scanner::new(&config.identifier_patterns).map_err(|e| {

@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 use privet_model::withheld::{Dimension, Withheld};
 use privet_model::{ProjectId, Pseudonym};
 pub use privet_vault::IdKind;
-use privet_vault::{Ticket, Vault, VaultError};
+use privet_vault::{Known, Ticket, Vault, VaultError};
 use rand::RngCore;
 
 /// What the transforms need from the vault.
@@ -24,7 +24,7 @@ pub trait IdentityVault {
     /// Keeps a personal field of a subject, encrypted.
     fn store_field(&self, project: ProjectId, subject: Pseudonym, name: &str, value: &str);
     /// Values the vault holds for a subject (to find them in free text).
-    fn known_values(&self, subject: Pseudonym) -> Arc<[String]>;
+    fn known_values(&self, subject: Pseudonym) -> Arc<Known>;
     /// Whether a value is published in the project (stored for at least `k` people; see
     /// `privet_model::withheld`).
     fn is_published(&self, project: ProjectId, dimension: Dimension, key: &str) -> bool;
@@ -83,10 +83,10 @@ impl IdentityVault for VaultSession<'_> {
         self.ticket.set(ticket);
     }
 
-    fn known_values(&self, subject: Pseudonym) -> Arc<[String]> {
+    fn known_values(&self, subject: Pseudonym) -> Arc<Known> {
         self.vault.known_values(subject).unwrap_or_else(|e| {
             self.fail(e);
-            Arc::from(Vec::new())
+            Arc::new(Known::new(Vec::new()))
         })
     }
 
@@ -158,8 +158,9 @@ impl IdentityVault for MemoryVault {
         fields.push((name.to_string(), value.to_string()));
     }
 
-    fn known_values(&self, subject: Pseudonym) -> Arc<[String]> {
-        self.fields(subject).into_iter().map(|(_, v)| v).collect()
+    fn known_values(&self, subject: Pseudonym) -> Arc<Known> {
+        let values = self.fields(subject).into_iter().map(|(_, v)| v).collect();
+        Arc::new(Known::new(values))
     }
 
     fn is_published(&self, project: ProjectId, dimension: Dimension, key: &str) -> bool {

@@ -22,8 +22,9 @@ pub mod master_key;
 mod published;
 mod writer;
 
+use std::any::Any;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use std::hash::BuildHasher;
 
@@ -282,6 +283,38 @@ impl Default for Limits {
     }
 }
 
+/// The personal values the vault holds for a subject (its identifiers and fields), with room for the searcher
+/// the free-text scanner builds over them. A changed set of values is a new `Known`, so the searcher is built
+/// once per set and never goes stale, and a scanner needs no cache of its own.
+pub struct Known {
+    values: Vec<String>,
+    searcher: OnceLock<Box<dyn Any + Send + Sync>>,
+}
+
+impl Known {
+    pub fn new(values: Vec<String>) -> Known {
+        Known {
+            values,
+            searcher: OnceLock::new(),
+        }
+    }
+
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    /// The searcher over the values, built by `build` on first use.
+    ///
+    /// # Panics
+    /// When asked for a type other than the one built first (a vault has one scanner: the pipeline's).
+    pub fn searcher<T: Any + Send + Sync>(&self, build: impl FnOnce(&[String]) -> T) -> &T {
+        self.searcher
+            .get_or_init(|| Box::new(build(&self.values)))
+            .downcast_ref()
+            .expect("one searcher type per vault")
+    }
+}
+
 /// In-memory view: what is cached, and what is queued but not yet durable (so it is never looked up in SQLite).
 #[derive(Default)]
 struct State {
@@ -293,7 +326,7 @@ struct State {
     /// Data keys of subjects used recently.
     data_keys: HashMap<i64, Key>,
     /// Known personal values (for the free-text scanner), per subject.
-    known: HashMap<i64, Arc<[String]>>,
+    known: HashMap<i64, Arc<Known>>,
     /// Fingerprints of (subject, field, value) written recently, so a repeated field is not written again.
     written: hashbrown::HashSet<u64>,
 }
@@ -468,11 +501,11 @@ impl Vault {
             lookup,
         }));
         let mut state = self.inner.state.lock();
-        if !known.iter().any(|v| v == value) {
-            let mut values = known.to_vec();
+        if !known.values().iter().any(|v| v == value) {
+            let mut values = known.values().to_vec();
             values.push(value.to_string());
             self.make_room(&mut state.known, self.inner.limits.keys)?;
-            state.known.insert(subject.0, values.into());
+            state.known.insert(subject.0, Arc::new(Known::new(values)));
         }
         // Forgetting a fingerprint only costs a rewrite of the same value: no need to wait for the writer.
         if state.written.len() >= self.inner.limits.ids {
@@ -483,23 +516,24 @@ impl Vault {
     }
 
     /// The personal values the vault holds for a subject (its identifiers and fields), for the free-text scanner.
-    pub fn known_values(&self, subject: Pseudonym) -> Result<Arc<[String]>> {
+    pub fn known_values(&self, subject: Pseudonym) -> Result<Arc<Known>> {
         if let Some(known) = self.inner.state.lock().known.get(&subject.0) {
             return Ok(known.clone());
         }
-        let values: Arc<[String]> = match self.reveal_durable(subject.0)? {
+        let values: Vec<String> = match self.reveal_durable(subject.0)? {
             Some(r) => r
                 .attributes
                 .into_iter()
                 .map(|(_, v)| v)
                 .chain(r.ids)
                 .collect(),
-            None => Arc::from(Vec::new()),
+            None => Vec::new(),
         };
+        let known = Arc::new(Known::new(values));
         let mut state = self.inner.state.lock();
         self.make_room(&mut state.known, self.inner.limits.keys)?;
-        state.known.insert(subject.0, values.clone());
-        Ok(values)
+        state.known.insert(subject.0, known.clone());
+        Ok(known)
     }
 
     /// Decrypts everything held about `subject`; `None` if the vault holds nothing (never known, or erased).

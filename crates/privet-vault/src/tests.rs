@@ -106,7 +106,8 @@ fn nothing_is_stored_in_clear_and_the_wrong_key_opens_nothing() {
     );
     let known = vault.known_values(p).unwrap();
     assert!(
-        known.contains(&"Ada Lovelace".to_string()) && known.contains(&"user-8812".to_string())
+        known.values().contains(&"Ada Lovelace".to_string())
+            && known.values().contains(&"user-8812".to_string())
     );
 }
 
@@ -219,6 +220,29 @@ fn concurrent_first_sightings_agree() {
     });
     assert!(seen.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(vault.counts().unwrap().0, 200);
+}
+
+/// The scanner's searcher is built once per set of known values: a new field makes a new set.
+#[test]
+fn a_searcher_is_built_once_per_set_of_known_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = open(dir.path(), &Key::random());
+    let p = pseudonym(&vault, IdKind::Person, "user-6");
+    let first = vault.known_values(p).unwrap();
+    assert_eq!(*first.searcher(|values| values.len()), 1, "the id itself");
+    let again = vault.known_values(p).unwrap();
+    assert!(Arc::ptr_eq(&first, &again));
+    assert_eq!(*again.searcher(|_| 99usize), 1, "built once");
+    let mut ticket = Ticket::default();
+    vault.set_field(P, p, "$name", "Six", &mut ticket).unwrap();
+    let changed = vault.known_values(p).unwrap();
+    assert_eq!(changed.values(), ["user-6", "Six"]);
+    assert_eq!(
+        *changed.searcher(|values| values.len()),
+        2,
+        "a new set, a new searcher"
+    );
+    vault.sync_blocking(ticket).unwrap();
 }
 
 #[test]
@@ -339,8 +363,9 @@ fn full_caches_are_emptied_only_once_queued_writes_are_durable() {
         crowd(&format!("again{round}"), &mut ticket);
         let known = vault.known_values(subject).unwrap();
         assert!(
-            known.iter().any(|v| v == &email),
-            "round {round}: {known:?}"
+            known.values().iter().any(|v| v == &email),
+            "round {round}: {:?}",
+            known.values()
         );
         vault.sync_blocking(ticket).unwrap();
     }

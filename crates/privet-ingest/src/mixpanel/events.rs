@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 
 use privet_model::{JsonKind, RawEvent, RawJson, RawProperties};
-use serde_json::value::RawValue;
 
 use super::parse::{self, Item, Properties};
 use crate::body::Document;
@@ -134,9 +133,8 @@ impl Decoder<'_> {
         let mut control = Control::default();
         let mut properties =
             RawProperties::with_capacity(self.document.text().clone(), pairs.len());
-        for (name, value) in &pairs {
-            let value: &RawValue = value;
-            let raw = RawJson::new(value.get());
+        for (name, raw) in &pairs {
+            let raw = *raw;
             match &**name {
                 "$insert_id" => control.insert_id = Some(raw),
                 "time" => control.time = Some(raw),
@@ -145,7 +143,7 @@ impl Decoder<'_> {
                     if other == "distinct_id" {
                         control.distinct_id = Some(raw);
                     }
-                    properties.push(name, value.get());
+                    properties.push(name, raw.text());
                 }
             }
         }
@@ -162,7 +160,7 @@ impl Decoder<'_> {
             }
         };
         let with_id = |e: RecordError| e.with_insert_id(insert_id.as_deref());
-        let name = match record.event.map(|e| RawJson::new(e.get())) {
+        let name = match record.event {
             Some(e) if !matches!(e.kind(), JsonKind::String | JsonKind::Null) => {
                 return Err(with_id(err(
                     "event",
@@ -371,6 +369,30 @@ mod tests {
         );
         assert!(!props.contains("token") && !props.contains("time"));
         assert_eq!(props.len(), 5);
+    }
+
+    #[test]
+    fn documents_the_lexer_leaves_to_serde_json_decode_the_same() {
+        // Nesting deeper than the lexer walks, but within serde_json's limit.
+        let deep = format!("{}1{}", "[".repeat(110), "]".repeat(110));
+        let text = format!(
+            r#"[{{"event":"A","properties":{{"distinct_id":"u","deep":{deep}}}}},{{"event":"B","properties":{{"x":"y"}}}}]"#
+        );
+        let mut lexer = super::super::lexer::Lexer::new(&text);
+        assert!(lexer.value(0).is_err(), "the lexer gives up on this one");
+        let (good, bad) = decode(
+            &Document::new(text.as_str(), "body"),
+            Mode::Track,
+            &Limits::default(),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].index, 0);
+        assert!(bad[0].field.starts_with("properties.deep[0]"));
+        assert_eq!(good.len(), 1);
+        assert_eq!(good[0].event.name, "B");
+        assert_eq!(good[0].event.properties.get("x").unwrap().text(), r#""y""#);
     }
 
     #[test]

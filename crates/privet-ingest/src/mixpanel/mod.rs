@@ -4,6 +4,7 @@
 //! with an error for each bad one, so a batch is never lost because one record in it is wrong.
 
 pub mod events;
+pub mod lexer;
 pub mod parse;
 pub mod profiles;
 

@@ -1,19 +1,24 @@
 //! Event records of a [`Document`], parsed once, borrowing from its text: every value is left as its JSON text
-//! (`&RawValue`), and `properties` as a list of `(name, value)` pairs, so that the privacy pipeline reads only
+//! ([`RawJson`]), and `properties` as a list of `(name, value)` pairs, so that the privacy pipeline reads only
 //! what it needs and copies the rest into the store verbatim.
+//!
+//! Two parsers, one language: the [`lexer`](super::lexer) walks a well-formed document quickly; anything it is
+//! unsure of is parsed again by `serde_json`, which also words the error of a malformed one.
 
 use std::borrow::Cow;
 use std::fmt;
 
+use privet_model::RawJson;
 use serde::Deserializer;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use super::lexer::{Lexed, Lexer};
 use crate::body::Document;
 use crate::error::IngestError;
 
 /// Pairs of a JSON object: names (borrowed unless escaped) and values as JSON text.
-pub type Pairs<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
+pub type Pairs<'a> = Vec<(Cow<'a, str>, RawJson<'a>)>;
 
 /// One record of a batch.
 #[derive(Debug)]
@@ -28,7 +33,7 @@ pub enum Item<'a> {
 /// `distinct_id`, …).
 #[derive(Debug, Default)]
 pub struct Record<'a> {
-    pub event: Option<&'a RawValue>,
+    pub event: Option<RawJson<'a>>,
     pub properties: Properties<'a>,
     pub top: Pairs<'a>,
 }
@@ -70,6 +75,11 @@ macro_rules! scalars {
 pub fn records(document: &Document, max_batch: usize) -> Result<Vec<Item<'_>>, IngestError> {
     let mut items = Vec::new();
     for (text, part) in document.parts() {
+        let before = items.len();
+        match lex(text, &mut items) {
+            Ok(()) => continue,
+            Err(_) => items.truncate(before),
+        }
         let mut de = serde_json::Deserializer::from_str(text);
         let parsed = Top(&mut items)
             .deserialize(&mut de)
@@ -81,6 +91,57 @@ pub fn records(document: &Document, max_batch: usize) -> Result<Vec<Item<'_>>, I
     }
     super::check_batch(items.len(), max_batch)?;
     Ok(items)
+}
+
+/// The lexer's walk of one text: an array of records or one record, appended to the list. Any other shape is
+/// left to `serde_json`, as is every error.
+fn lex<'a>(text: &'a str, items: &mut Vec<Item<'a>>) -> Lexed<()> {
+    let mut lexer = Lexer::new(text);
+    if lexer.peek() == Some(b'[') {
+        lexer.array(1, |lexer| {
+            let item = match lexer.peek() {
+                Some(b'{') => Item::Record(lex_record(lexer, 2)?),
+                _ => lexer.value(1).map(|_| Item::NotObject)?,
+            };
+            items.push(item);
+            Ok(())
+        })?;
+    } else {
+        items.push(Item::Record(lex_record(&mut lexer, 1)?));
+    }
+    if lexer.at_end() {
+        Ok(())
+    } else {
+        Err(super::lexer::GiveUp)
+    }
+}
+
+/// A record (an object at nesting `depth`).
+fn lex_record<'a>(lexer: &mut Lexer<'a>, depth: usize) -> Lexed<Record<'a>> {
+    let mut record = Record::default();
+    lexer.object(depth, |lexer, name| {
+        let name = name.decode()?;
+        match &*name {
+            "event" => record.event = Some(RawJson::new(lexer.value(depth)?)),
+            "properties" => {
+                record.properties = match lexer.peek() {
+                    Some(b'{') => {
+                        let mut pairs = Vec::with_capacity(24);
+                        lexer.object(depth + 1, |lexer, name| {
+                            pairs.push((name.decode()?, RawJson::new(lexer.value(depth + 1)?)));
+                            Ok(())
+                        })?;
+                        Properties::Object(pairs)
+                    }
+                    Some(b'n') => lexer.value(depth).map(|_| Properties::Null)?,
+                    _ => lexer.value(depth).map(|_| Properties::Other)?,
+                }
+            }
+            _ => record.top.push((name, RawJson::new(lexer.value(depth)?))),
+        }
+        Ok(())
+    })?;
+    Ok(record)
 }
 
 /// The top level: an array of records or one record, appended to the list; `false` for any other shape.
@@ -156,9 +217,9 @@ fn record<'de, A: MapAccess<'de>>(mut map: A) -> Result<Record<'de>, A::Error> {
     let mut record = Record::default();
     while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
         match &*name {
-            "event" => record.event = Some(map.next_value()?),
+            "event" => record.event = Some(raw(map.next_value()?)),
             "properties" => record.properties = map.next_value()?,
-            _ => record.top.push((name, map.next_value()?)),
+            _ => record.top.push((name, raw(map.next_value()?))),
         }
     }
     Ok(record)
@@ -182,7 +243,7 @@ impl<'de> Visitor<'de> for PropertiesVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Properties<'de>, A::Error> {
         let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(24));
         while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
-            pairs.push((name, map.next_value()?));
+            pairs.push((name, raw(map.next_value()?)));
         }
         Ok(Properties::Object(pairs))
     }
@@ -196,6 +257,10 @@ impl<'de> Visitor<'de> for PropertiesVisitor {
     }
 
     scalars!(Properties<'de>, Properties::Other);
+}
+
+fn raw(value: &RawValue) -> RawJson<'_> {
+    RawJson::new(value.get())
 }
 
 /// An object's key: borrowed from the text unless it held escapes.

@@ -97,11 +97,14 @@ impl UserAgents {
             return (hit.browser.is_some() || hit.os.is_some()).then(|| hit.clone());
         }
         let client = parse(ua);
-        let mut cache = self.cache.lock();
-        if cache.len() >= UA_CACHE {
-            cache.clear();
+        // Real user agents are a few hundred bytes; longer ones are not kept (50,000 of 64 KB would not be small).
+        if ua.len() <= 1024 {
+            let mut cache = self.cache.lock();
+            if cache.len() >= UA_CACHE {
+                cache.clear();
+            }
+            cache.insert(ua.to_string(), client.clone());
         }
-        cache.insert(ua.to_string(), client.clone());
         (client.browser.is_some() || client.os.is_some()).then_some(client)
     }
 }

@@ -154,6 +154,12 @@ impl Roles {
         for (name, field) in CONTROL_FIELDS.iter().chain(identity::FIELDS) {
             event.insert((*name).into(), Role::Field(*field));
         }
+        // Personal fields come last (every other rule wins); as spelled in the list, they are found by the
+        // lookup itself, and only a name with capitals needs the case-insensitive check.
+        for name in personal::PERSONAL_FIELDS {
+            event.entry((*name).into()).or_insert(Role::Personal);
+            profile.entry((*name).into()).or_insert(Role::Personal);
+        }
         Roles {
             event,
             profile,
@@ -164,7 +170,9 @@ impl Roles {
     fn of(table: &HashMap<Box<str>, Role>, name: &str) -> Role {
         match table.get(name) {
             Some(role) => *role,
-            None if personal::is_personal(name) => Role::Personal,
+            None if name.bytes().any(|b| b.is_ascii_uppercase()) && personal::is_personal(name) => {
+                Role::Personal
+            }
             None => Role::Other,
         }
     }
@@ -291,7 +299,10 @@ impl<'a> Working<'a> {
     /// Sorts the event's properties by role; the event keeps borrowing them.
     pub fn new(raw: RawEvent, properties: &'a RawProperties, roles: &'a Roles) -> Self {
         let mut fields = [None; Field::COUNT];
-        let mut sorted = Sorted::default();
+        let mut sorted = Sorted {
+            other: Vec::with_capacity(properties.len()),
+            ..Sorted::default()
+        };
         for (name, value) in properties.iter() {
             match Roles::of(&roles.event, name) {
                 Role::Field(field) => fields[field as usize] = Some(value),

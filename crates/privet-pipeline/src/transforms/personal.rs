@@ -4,6 +4,9 @@
 //! the profile's person or organisation); with `personal_fields = "drop"` they are discarded. Either way the
 //! values are remembered for the rest of the event, so the free-text scanner can find them elsewhere in it.
 
+use std::sync::LazyLock;
+
+use hashbrown::HashSet;
 use privet_config::{PersonalFieldAction, PolicyConfig};
 use privet_model::{ProjectId, Pseudonym};
 
@@ -46,9 +49,21 @@ pub const PERSONAL_FIELDS: &[&str] = &[
 /// The longest name in [`PERSONAL_FIELDS`].
 const LONGEST: usize = 13;
 
-/// Whether a property name is a known personal field (ignoring case).
+/// [`PERSONAL_FIELDS`] as a set (every name in it is lower-case).
+static PERSONAL: LazyLock<HashSet<&'static [u8]>> =
+    LazyLock::new(|| PERSONAL_FIELDS.iter().map(|f| f.as_bytes()).collect());
+
+/// Whether a property name is a known personal field (ignoring case). Asked of every property name no other
+/// rule claims, so it lower-cases into a buffer on the stack and looks the name up once.
 pub fn is_personal(key: &str) -> bool {
-    key.len() <= LONGEST && PERSONAL_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(key))
+    if key.len() > LONGEST {
+        return false;
+    }
+    let mut buffer = [0u8; LONGEST];
+    let lower = &mut buffer[..key.len()];
+    lower.copy_from_slice(key.as_bytes());
+    lower.make_ascii_lowercase();
+    PERSONAL.contains(&*lower)
 }
 
 /// Vaults the personal fields for `subject` when the policy says so (otherwise they are dropped), and returns
@@ -99,6 +114,24 @@ mod tests {
             .map(|p| (p.name.into_owned(), p.value.into_value()))
             .collect();
         (found, rest)
+    }
+
+    #[test]
+    fn personal_names_match_ignoring_case() {
+        for name in PERSONAL_FIELDS {
+            assert!(
+                name.len() <= LONGEST && *name == name.to_lowercase(),
+                "{name}"
+            );
+            assert!(
+                is_personal(name) && is_personal(&name.to_uppercase()),
+                "{name}"
+            );
+        }
+        assert!(is_personal("Email_Address"));
+        for name in ["emails", "plan", "", "date_of_birth_x", "naMe "] {
+            assert!(!is_personal(name), "{name}");
+        }
     }
 
     #[test]

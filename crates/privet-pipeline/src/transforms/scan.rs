@@ -7,8 +7,8 @@
 //! this person or their organisation (`[personal]`), such as their name.
 //!
 //! Speed: one `RegexSet` pass tells which kinds occur at all (most strings match none and are done); only the
-//! kinds that matched are searched again for their spans. Values the vault knows are found with one
-//! Aho-Corasick automaton built per event (usually over two or three values).
+//! kinds that matched are searched again for their spans. Values the vault knows are found with an
+//! Aho-Corasick automaton per person and per organisation ([`KnownValues`], usually over two or three values).
 
 use std::sync::Arc;
 
@@ -169,8 +169,8 @@ impl Scanner {
 }
 
 /// Values the vault holds for one person or organisation (or that one record carried), ready to be searched
-/// for. Built once per subject and cached by the pipeline: building an automaton on every event would cost
-/// more than the search.
+/// for. Built once per set of values and kept beside them in the vault (`privet_vault::Known`): building an
+/// automaton on every event would cost more than the search.
 pub struct KnownValues {
     automaton: AhoCorasick,
     /// The shortest value, in bytes: shorter text cannot hold any of them.

@@ -9,9 +9,10 @@
 //!   (they repeat the first visit's referrer, or carry search terms and paths).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
+use hashbrown::HashMap;
+use parking_lot::Mutex;
 use privet_config::PolicyConfig;
 use url::Url;
 
@@ -99,17 +100,60 @@ const EMAIL: &[&str] = &[
     "icloud.com",
 ];
 
+/// What a URL is reduced to: its lower-cased host and its path without ids (no query string or fragment).
+#[derive(Debug, PartialEq)]
+pub struct Reduced {
+    pub host: Box<str>,
+    pub path: Box<str>,
+}
+
+/// A cache of reduced URLs, keyed by what comes before the query string and fragment (the only part the result
+/// depends on): a product's pages and referrers repeat, and reducing one costs more than looking it up.
+#[derive(Default)]
+pub struct Urls {
+    cache: Mutex<HashMap<Box<str>, Option<Arc<Reduced>>>>,
+}
+
+const URL_CACHE: usize = 50_000;
+/// Longer URLs are reduced every time: 50,000 entries of a few hundred bytes stay small, of 64 KB would not.
+const CACHED_KEY_BYTES: usize = 512;
+
+impl Urls {
+    /// The host and id-free path of a URL; `None` when it is not an absolute URL with a host.
+    pub fn reduce(&self, url: &str) -> Option<Arc<Reduced>> {
+        let url = url.trim();
+        let key = &url[..url.find(['?', '#']).unwrap_or(url.len())];
+        if let Some(hit) = self.cache.lock().get(key) {
+            return hit.clone();
+        }
+        let reduced = parts(key).map(|(host, path)| {
+            Arc::new(Reduced {
+                host: host.into(),
+                path: id_free(&path).into(),
+            })
+        });
+        if key.len() <= CACHED_KEY_BYTES {
+            let mut cache = self.cache.lock();
+            if cache.len() >= URL_CACHE {
+                cache.clear();
+            }
+            cache.insert(key.into(), reduced.clone());
+        }
+        reduced
+    }
+}
+
 /// Applies the web transform to an event.
-pub fn apply(w: &mut Working, policy: &PolicyConfig) {
+pub fn apply(w: &mut Working, policy: &PolicyConfig, urls: &Urls) {
     let referrer = w.take_text(Field::Referrer);
     let referring_domain = w.take_text(Field::ReferringDomain);
     let current = w.take_text(Field::CurrentUrl);
     // mixpanel-browser's page views also carry the page's URL in parts: the query string (which may hold
     // emails and tokens) goes, the path becomes `url_path` like `$current_url`'s.
     let path_part = w.take_text(Field::CurrentUrlPath);
-    let page = current.as_deref().and_then(|u| parts(u.trim()));
-    let page_host = page.as_ref().map(|(host, _)| host.as_ref());
-    w.dims.url_path = page.as_ref().map(|(_, path)| id_free(path)).or_else(|| {
+    let page = current.as_deref().and_then(|u| urls.reduce(u));
+    let page_host = page.as_ref().map(|page| &*page.host);
+    w.dims.url_path = page.as_ref().map(|page| page.path.to_string()).or_else(|| {
         path_part
             .as_deref()
             .and_then(|p| path(&format!("http://x/{}", p.trim_start_matches('/'))))
@@ -120,7 +164,8 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig) {
     let referrer_host = referrer
         .as_deref()
         .filter(|r| *r != "$direct")
-        .and_then(host)
+        .and_then(|r| urls.reduce(r))
+        .map(|r| r.host.to_string())
         .or_else(|| {
             referring_domain
                 .as_deref()
@@ -230,11 +275,6 @@ fn same_site(a: &str, b: &str) -> bool {
     let a = a.trim_start_matches("www.");
     let b = b.trim_start_matches("www.");
     a == b || (b.len() > a.len() && b.ends_with(a) && b.as_bytes()[b.len() - a.len() - 1] == b'.')
-}
-
-/// The host of a URL, lower-cased.
-pub fn host(url: &str) -> Option<String> {
-    parts(url.trim()).map(|(host, _)| host.into_owned())
 }
 
 fn bare_host(domain: &str) -> Option<String> {
@@ -429,9 +469,33 @@ mod tests {
             ("https://app.example.com/settings/2fa", "/settings/2fa"),
             ("https://app.example.com/", "/"),
         ];
+        let urls = Urls::default();
         for (url, expected) in cases {
             assert_eq!(path(url).as_deref(), Some(expected), "{url}");
+            assert_eq!(urls.reduce(url).unwrap().path.as_ref(), expected, "{url}");
         }
+    }
+
+    #[test]
+    fn reduced_urls_are_cached_by_what_precedes_the_query() {
+        let urls = Urls::default();
+        let a = urls
+            .reduce(" https://App.example.com/users/12345/edit?email=ada@example.com ")
+            .unwrap();
+        assert_eq!((&*a.host, &*a.path), ("app.example.com", "/users/:id/edit"));
+        let b = urls
+            .reduce("https://App.example.com/users/12345/edit#token=abc")
+            .unwrap();
+        assert!(Arc::ptr_eq(&a, &b), "one entry serves both");
+        assert!(urls.reduce("not a url?x=1").is_none());
+        let long = format!("https://example.com/{}", "a".repeat(CACHED_KEY_BYTES));
+        assert_eq!(urls.reduce(&long).unwrap().host.as_ref(), "example.com");
+        let cache = urls.cache.lock();
+        assert_eq!(cache.len(), 2, "long URLs are not kept");
+        assert!(
+            cache.keys().all(|k| !k.contains('?') && !k.contains('#')),
+            "no query string is kept, even in memory"
+        );
     }
 
     #[test]
