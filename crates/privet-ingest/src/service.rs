@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use privet_auth::{ApiKey, Control, Permission};
 use privet_config::IngestConfig;
@@ -16,6 +17,9 @@ use crate::limits::Limits;
 use crate::metrics::{Endpoint as EndpointLabel, IngestMetrics};
 use crate::mixpanel::events::TokenedEvent;
 use crate::mixpanel::profiles::TokenedUpdate;
+
+/// A request whose records took this long from the pipeline to durable storage is logged with where the time went.
+const SLOW_REQUEST: Duration = Duration::from_millis(100);
 
 /// How a request proved it may write.
 #[derive(Debug, Clone)]
@@ -219,6 +223,7 @@ impl IngestService {
         records: Records,
         mut errors: Vec<RecordError>,
     ) -> Result<IngestResult, IngestError> {
+        let began = Instant::now();
         let mut result = IngestResult::default();
         let mut batches: BTreeMap<ProjectId, WriteBatch> = BTreeMap::new();
         let session = VaultSession::new(&self.vault);
@@ -267,8 +272,10 @@ impl IngestService {
             }
         }
         // New pseudonyms and vaulted fields must be durable before anything that refers to them is acknowledged.
+        let minimised = began.elapsed();
         let ticket = session.finish().map_err(vault_unavailable)?;
         self.vault.sync(ticket).await.map_err(vault_unavailable)?;
+        let vaulted = began.elapsed();
         for (_, batch) in batches {
             let outcome = self.store.write(batch).await.map_err(|e| match e {
                 StoreError::ShuttingDown => {
@@ -285,6 +292,18 @@ impl IngestService {
                 outcome.stored + outcome.duplicates + outcome.identity_only + outcome.profiles;
         }
         result.accepted += result.ignored;
+        let stored = began.elapsed();
+        if stored >= SLOW_REQUEST {
+            // Counts and durations only: never a value of the request.
+            tracing::warn!(
+                total_ms = stored.as_millis() as u64,
+                pipeline_ms = minimised.as_millis() as u64,
+                vault_ms = (vaulted - minimised).as_millis() as u64,
+                store_ms = (stored - vaulted).as_millis() as u64,
+                records = result.accepted + errors.len(),
+                "slow ingestion request"
+            );
+        }
         errors.sort_by_key(|e| e.index);
         for e in &errors {
             self.metrics.reject(endpoint.name(), e.reason, 1);

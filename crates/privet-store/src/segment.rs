@@ -140,13 +140,23 @@ pub fn time_range(batch: &RecordBatch) -> (i64, i64) {
     (min, max)
 }
 
+/// How much of a segment may wait in the page cache before it is synced (see [`SegmentWriter`]).
+pub const SYNC_STEP: usize = 8 << 20;
+
 /// A segment being written: sorted rows go in batch by batch (the Parquet writer holds one row group), and
 /// [`SegmentWriter::finish`] makes the file durable: temporary file, fsync, rename, fsync of the directory. A
 /// writer dropped unfinished (an error on the way) removes its temporary file.
+///
+/// What reaches the file is synced every [`SYNC_STEP`] bytes on the way, not only at the end: one fsync of a
+/// few hundred megabytes fills the disk's queue, and the write-ahead log's fsync, which acknowledgements wait
+/// for, queued behind it for 100–200 ms (seen in the ingestion benchmark's slow-commit logs; `bench/fsync.py`
+/// shows it on its own).
 pub struct SegmentWriter {
     path: PathBuf,
     tmp: PathBuf,
     writer: Option<ArrowWriter<File>>,
+    /// File bytes already synced.
+    synced: usize,
     rows: usize,
     min_time: i64,
     max_time: i64,
@@ -193,6 +203,7 @@ impl SegmentWriter {
             path: path.to_path_buf(),
             tmp,
             writer: Some(writer),
+            synced: 0,
             rows: 0,
             min_time: i64::MAX,
             max_time: i64::MIN,
@@ -208,11 +219,13 @@ impl SegmentWriter {
         self.min_time = self.min_time.min(min);
         self.max_time = self.max_time.max(max);
         self.rows += batch.num_rows();
-        self.writer
-            .as_mut()
-            .expect("open until finished")
-            .write(batch)
-            .map_err(std::io::Error::other)
+        let writer = self.writer.as_mut().expect("open until finished");
+        writer.write(batch).map_err(std::io::Error::other)?;
+        if writer.bytes_written() >= self.synced + SYNC_STEP {
+            writer.inner().sync_data()?;
+            self.synced = writer.bytes_written();
+        }
+        Ok(())
     }
 
     /// Rows written so far.
@@ -383,6 +396,37 @@ mod tests {
             })
             .collect();
         assert_eq!(persons, (0..9000).collect::<Vec<_>>());
+    }
+
+    /// A large segment is synced on the way, a step at a time, not only when it is finished.
+    #[test]
+    fn a_large_segment_is_synced_as_it_grows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p1/day/seg.parquet");
+        let mut writer = SegmentWriter::create(&path, 1024).unwrap();
+        // Hex of a multiplicative hash: zstd halves it at most, so 24,000 rows of 1 KB fill more than a step.
+        let noise = |i: u64| -> String {
+            (0..64)
+                .map(|j| format!("{:016x}", (i * 64 + j).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                .collect()
+        };
+        for start in (0..24_000i64).step_by(4000) {
+            let rows: Vec<EventRow> = (start..start + 4000)
+                .map(|i| EventRow {
+                    properties: format!(r#"{{"x":"{}"}}"#, noise(i as u64)),
+                    ..row(Some(i), i, None)
+                })
+                .collect();
+            writer.write(&rows_to_batch(rows.iter())).unwrap();
+        }
+        let written = writer.writer.as_ref().unwrap().bytes_written();
+        assert!(written > SYNC_STEP, "{written} bytes reached the file");
+        assert!(
+            writer.synced >= SYNC_STEP && writer.synced <= written,
+            "synced {} of {written}",
+            writer.synced
+        );
+        assert_eq!(writer.finish().unwrap().rows, 24_000);
     }
 
     fn row(person: Option<i64>, time_us: i64, dedup: Option<u64>) -> EventRow {

@@ -27,6 +27,9 @@ use crate::{Command, Result, Shared, StoreError, WriteBatch, WriteOutcome};
 const MAX_GROUP_EVENTS: usize = 64 * 1024;
 /// Flushes waiting to be written before the writer waits for the flusher.
 const MAX_PENDING_FLUSHES: usize = 2;
+/// A group commit or a wait for the flusher this long is logged with where its time went (acknowledgements
+/// wait for it; the ingestion benchmark's p99 goal is 50 ms).
+const SLOW: Duration = Duration::from_millis(100);
 
 pub(crate) struct Writer {
     pub shared: Arc<Shared>,
@@ -100,6 +103,7 @@ impl Writer {
             }
             return;
         }
+        let began = Instant::now();
         let mut entries = Vec::with_capacity(group.len());
         let mut outcomes = Vec::with_capacity(group.len());
         let mut new_keys = Vec::new();
@@ -131,10 +135,10 @@ impl Writer {
             }
         };
         self.graph.commit();
+        let logged = started.elapsed();
         let metrics = &self.shared.metrics;
-        metrics
-            .wal_fsync_seconds
-            .observe(started.elapsed().as_secs_f64());
+        metrics.wal_fsync_seconds.observe(logged.as_secs_f64());
+        let applying = Instant::now();
 
         // Apply identity and profile changes; the log already holds them, so a failure here is repaired by replay
         // on restart.
@@ -155,6 +159,7 @@ impl Writer {
             }
         }
 
+        let applied = applying.elapsed();
         let mut remapped_projects = Vec::new();
         let mut group_events = 0u64;
         for (entry, lsn) in entries.iter().zip(&lsns) {
@@ -175,6 +180,17 @@ impl Writer {
             }
         }
         metrics.group_commit_events.observe(group_events as f64);
+        if began.elapsed() >= SLOW {
+            tracing::warn!(
+                total_ms = began.elapsed().as_millis() as u64,
+                resolve_ms = (started - began).as_millis() as u64,
+                wal_ms = logged.as_millis() as u64,
+                metadata_ms = applied.as_millis() as u64,
+                batches = lsns.len(),
+                events = group_events,
+                "slow group commit"
+            );
+        }
         metrics.events_stored.inc_by(group_events);
         metrics.memtable_rows.set(self.active.rows() as i64);
         self.publish(&remapped_projects);
@@ -308,8 +324,16 @@ impl Writer {
             }
             return;
         }
+        let waiting = Instant::now();
         while self.pending_flushes.load(Ordering::Acquire) >= MAX_PENDING_FLUSHES {
             std::thread::sleep(Duration::from_millis(5));
+        }
+        if waiting.elapsed() >= SLOW {
+            tracing::warn!(
+                waited_ms = waiting.elapsed().as_millis() as u64,
+                rows = self.active.rows(),
+                "the writer waited for the flusher (the memtable is full and two flushes are running)"
+            );
         }
         let frozen = Arc::new(std::mem::take(&mut self.active));
         self.shared.metrics.memtable_rows.set(0);
