@@ -298,8 +298,8 @@ impl IngestService {
             tracing::warn!(
                 total_ms = stored.as_millis() as u64,
                 pipeline_ms = minimised.as_millis() as u64,
-                vault_ms = (vaulted - minimised).as_millis() as u64,
-                store_ms = (stored - vaulted).as_millis() as u64,
+                vault_ms = vaulted.saturating_sub(minimised).as_millis() as u64,
+                store_ms = stored.saturating_sub(vaulted).as_millis() as u64,
                 records = result.accepted + errors.len(),
                 "slow ingestion request"
             );

@@ -409,6 +409,15 @@ mod tests {
         };
         assert_eq!(reason(r#"[{"event": "A"}, {"event": "#), "bad_json");
         assert_eq!(reason(r#"[{"event": "A"}] x"#), "bad_json");
+        // Where serde decodes a value the lexer only checks, the document fails as serde says.
+        for text in [
+            r#"["\ud800", {"event": "a"}]"#,
+            r#"[1e400, {"event": "a"}]"#,
+            r#"{"event": "a", "properties": "\udc00"}"#,
+            r#"{"event": "a", "properties": -1e999}"#,
+        ] {
+            assert_eq!(reason(text), "bad_json", "{text}");
+        }
         assert_eq!(reason(r#""an event""#), "bad_shape");
         assert_eq!(reason("[]"), "empty_batch");
         let limits = Limits {

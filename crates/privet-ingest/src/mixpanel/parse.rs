@@ -94,16 +94,17 @@ pub fn records(document: &Document, max_batch: usize) -> Result<Vec<Item<'_>>, I
 }
 
 /// The lexer's walk of one text: an array of records or one record, appended to the list. Any other shape is
-/// left to `serde_json`, as is every error.
+/// left to `serde_json`, as is every error. So is a record that is not an object and `properties` that is
+/// neither an object nor null: there serde's visitors decode the value (a lone surrogate in a string or a
+/// number beyond `f64` fails the whole document), which the lexer does not.
 fn lex<'a>(text: &'a str, items: &mut Vec<Item<'a>>) -> Lexed<()> {
     let mut lexer = Lexer::new(text);
     if lexer.peek() == Some(b'[') {
         lexer.array(1, |lexer| {
-            let item = match lexer.peek() {
-                Some(b'{') => Item::Record(lex_record(lexer, 2)?),
-                _ => lexer.value(1).map(|_| Item::NotObject)?,
-            };
-            items.push(item);
+            if lexer.peek() != Some(b'{') {
+                return Err(super::lexer::GiveUp);
+            }
+            items.push(Item::Record(lex_record(lexer, 2)?));
             Ok(())
         })?;
     } else {
@@ -134,7 +135,7 @@ fn lex_record<'a>(lexer: &mut Lexer<'a>, depth: usize) -> Lexed<Record<'a>> {
                         Properties::Object(pairs)
                     }
                     Some(b'n') => lexer.value(depth).map(|_| Properties::Null)?,
-                    _ => lexer.value(depth).map(|_| Properties::Other)?,
+                    _ => return Err(super::lexer::GiveUp),
                 }
             }
             _ => record.top.push((name, RawJson::new(lexer.value(depth)?))),

@@ -15,6 +15,7 @@ use hashbrown::HashMap;
 use parking_lot::Mutex;
 use privet_config::PolicyConfig;
 use url::Url;
+use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 use super::{Field, Working};
 
@@ -109,9 +110,21 @@ pub struct Reduced {
 
 /// A cache of reduced URLs, keyed by what comes before the query string and fragment (the only part the result
 /// depends on): a product's pages and referrers repeat, and reducing one costs more than looking it up.
-#[derive(Default)]
+///
+/// The key is a 128-bit hash of that part under a random per-process seed, so no URL (whose path may hold an
+/// email or an id) stays in memory; only its reduced, id-free form does.
 pub struct Urls {
-    cache: Mutex<HashMap<Box<str>, Option<Arc<Reduced>>>>,
+    seed: u64,
+    cache: Mutex<HashMap<u128, Option<Arc<Reduced>>>>,
+}
+
+impl Default for Urls {
+    fn default() -> Self {
+        Urls {
+            seed: rand::random(),
+            cache: Mutex::default(),
+        }
+    }
 }
 
 const URL_CACHE: usize = 50_000;
@@ -122,22 +135,27 @@ impl Urls {
     /// The host and id-free path of a URL; `None` when it is not an absolute URL with a host.
     pub fn reduce(&self, url: &str) -> Option<Arc<Reduced>> {
         let url = url.trim();
-        let key = &url[..url.find(['?', '#']).unwrap_or(url.len())];
-        if let Some(hit) = self.cache.lock().get(key) {
+        let before_query = &url[..url.find(['?', '#']).unwrap_or(url.len())];
+        // The `url` crate drops trailing spaces and control characters of its whole input: kept inside by a
+        // query, they change the result, so such URLs are not cached.
+        let cacheable = before_query.len() <= CACHED_KEY_BYTES
+            && !before_query.ends_with(|c: char| c.is_whitespace() || c.is_control());
+        let key = xxh3_128_with_seed(before_query.as_bytes(), self.seed);
+        if cacheable && let Some(hit) = self.cache.lock().get(&key) {
             return hit.clone();
         }
-        let reduced = parts(key).map(|(host, path)| {
+        let reduced = parts(url).map(|(host, path)| {
             Arc::new(Reduced {
                 host: host.into(),
                 path: id_free(&path).into(),
             })
         });
-        if key.len() <= CACHED_KEY_BYTES {
+        if cacheable {
             let mut cache = self.cache.lock();
             if cache.len() >= URL_CACHE {
                 cache.clear();
             }
-            cache.insert(key.into(), reduced.clone());
+            cache.insert(key, reduced.clone());
         }
         reduced
     }
@@ -490,12 +508,16 @@ mod tests {
         assert!(urls.reduce("not a url?x=1").is_none());
         let long = format!("https://example.com/{}", "a".repeat(CACHED_KEY_BYTES));
         assert_eq!(urls.reduce(&long).unwrap().host.as_ref(), "example.com");
-        let cache = urls.cache.lock();
-        assert_eq!(cache.len(), 2, "long URLs are not kept");
+        assert_eq!(urls.cache.lock().len(), 2, "long URLs are not kept");
+        // The `url` crate keeps a space that a query string follows, and drops one that ends the URL.
+        let spaced = urls.reduce("http://host/a ?x").unwrap();
+        assert_eq!(spaced.path.as_ref(), "/a%20");
+        assert_eq!(urls.reduce("http://host/a ").unwrap().path.as_ref(), "/a");
         assert!(
-            cache.keys().all(|k| !k.contains('?') && !k.contains('#')),
-            "no query string is kept, even in memory"
+            urls.reduce("http://host ?x").is_none(),
+            "as the url crate reads it"
         );
+        assert_eq!(urls.cache.lock().len(), 3, "only the plain one is kept");
     }
 
     #[test]
