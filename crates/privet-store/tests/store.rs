@@ -52,6 +52,15 @@ fn batch(events: Vec<MinimalEvent>) -> WriteBatch {
     }
 }
 
+/// Writes event number `i` of a device: at `T0 + i`, with `$insert_id` `e{i}`.
+async fn write_numbered(store: &Store, name: &str, device: i64, i: i64) {
+    let id = format!("e{i}");
+    store
+        .write(batch(vec![event(name, T0 + i, device, None, Some(&id))]))
+        .await
+        .unwrap();
+}
+
 async fn query(version: Arc<Version>, sql: &str) -> Vec<String> {
     common::query(version, P.0, sql).await
 }
@@ -360,11 +369,7 @@ async fn compaction_bounds_segment_size() {
     };
     let store = Store::open(dir.path(), options).unwrap();
     for i in 0..6 {
-        let id = format!("e{i}");
-        store
-            .write(batch(vec![event("e", T0 + i, 1, None, Some(&id))]))
-            .await
-            .unwrap();
+        write_numbered(&store, "e", 1, i).await;
         store.flush().await.unwrap();
     }
     assert_eq!(store.version().segments.len(), 6);
@@ -647,11 +652,7 @@ async fn a_flush_truncates_the_log_of_event_only_commits() {
     };
     let store = Store::open(dir.path(), options.clone()).unwrap();
     for i in 0..200 {
-        let id = format!("e{i}");
-        store
-            .write(batch(vec![event("Viewed", T0 + i, 10, None, Some(&id))]))
-            .await
-            .unwrap();
+        write_numbered(&store, "Viewed", 10, i).await;
     }
     let wal = privet_store::store_dir(dir.path()).join("wal");
     let wal_files = || std::fs::read_dir(&wal).unwrap().count();

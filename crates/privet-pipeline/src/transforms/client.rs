@@ -89,6 +89,9 @@ pub struct UserAgents {
 }
 
 const UA_CACHE: usize = 50_000;
+/// Real user agents are a few hundred bytes; longer ones are parsed every time (50,000 entries of 64 KB would not
+/// be small).
+const CACHED_UA_BYTES: usize = 1024;
 
 impl UserAgents {
     /// Parses a user agent; `None` for crawlers and unknown agents (HTTP libraries, SDKs).
@@ -97,8 +100,7 @@ impl UserAgents {
             return (hit.browser.is_some() || hit.os.is_some()).then(|| hit.clone());
         }
         let client = parse(ua);
-        // Real user agents are a few hundred bytes; longer ones are not kept (50,000 of 64 KB would not be small).
-        if ua.len() <= 1024 {
+        if ua.len() <= CACHED_UA_BYTES {
             let mut cache = self.cache.lock();
             if cache.len() >= UA_CACHE {
                 cache.clear();
@@ -222,7 +224,15 @@ mod tests {
                 .parse("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
                 .is_none()
         );
-        assert_eq!(agents.parse(CHROME_MAC), Some(chrome), "cached");
+        assert_eq!(agents.parse(CHROME_MAC), Some(chrome.clone()), "cached");
+        let cached = agents.cache.lock().len();
+        let long = format!("{CHROME_MAC} {}", "x".repeat(CACHED_UA_BYTES));
+        assert_eq!(agents.parse(&long).unwrap().browser, chrome.browser);
+        assert_eq!(
+            agents.cache.lock().len(),
+            cached,
+            "a long agent is not kept"
+        );
     }
 
     #[test]
