@@ -150,11 +150,11 @@ impl Default for StorageConfig {
         StorageConfig {
             flush_interval_secs: 60,
             memtable_max_rows: 1_000_000,
-            memtable_max_bytes: 96 * 1024 * 1024,
+            memtable_max_bytes: 64 * 1024 * 1024,
             wal_file_bytes: 64 * 1024 * 1024,
             dedup_capacity: 2_000_000,
             compaction_min_segments: 4,
-            compaction_max_rows: 500_000,
+            compaction_max_rows: 300_000,
             row_group_rows: 128 * 1024,
             column_cache_bytes: 1024 * 1024 * 1024,
         }

@@ -183,7 +183,9 @@ async fn the_demo_goes_through_the_real_pipeline_and_leaves_no_identifier() {
         },
     )
     .unwrap();
-    assert!(replayed.records > 0 && wal.len() > 100_000);
+    // The load's final publication flushes, so the log keeps only its newest file with records (the breach drill,
+    // `tests/python/test_breach_drill.py`, decodes a log that holds a whole dataset).
+    assert!(replayed.records > 0 && wal.len() > 1_000, "{replayed:?}");
     assert_eq!(
         leaks(&finder, &planted, wal.as_bytes()),
         Vec::<&str>::new(),

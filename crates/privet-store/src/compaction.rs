@@ -291,6 +291,13 @@ fn compact(
             (project, 0, &[]),
             graveyard,
         )?;
+        tracing::debug!(
+            project,
+            segments_in = inputs.len(),
+            segments_out,
+            rows_out,
+            "merged segments"
+        );
         report.days += 1;
         report.segments_in += inputs.len();
         report.segments_out += segments_out;

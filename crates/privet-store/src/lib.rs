@@ -19,6 +19,7 @@
 pub mod columns;
 pub mod compaction;
 pub mod dedup;
+pub mod durable;
 mod flush;
 pub mod identity;
 pub mod memtable;

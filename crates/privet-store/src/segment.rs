@@ -16,9 +16,9 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
+use crate::durable::{SyncingFile, sync_dir};
 use crate::schema::{PERSON_ID, SEALED, TIME, file_schema};
 use crate::version::Remaps;
-use crate::wal::sync_dir;
 
 /// Rewrites `person_id` through the identity remaps (no copy when nothing changes).
 pub fn apply_remaps(batch: &RecordBatch, remaps: &Remaps) -> RecordBatch {
@@ -140,23 +140,16 @@ pub fn time_range(batch: &RecordBatch) -> (i64, i64) {
     (min, max)
 }
 
-/// How much of a segment may wait in the page cache before it is synced (see [`SegmentWriter`]).
-pub const SYNC_STEP: usize = 8 << 20;
-
 /// A segment being written: sorted rows go in batch by batch (the Parquet writer holds one row group), and
 /// [`SegmentWriter::finish`] makes the file durable: temporary file, fsync, rename, fsync of the directory. A
 /// writer dropped unfinished (an error on the way) removes its temporary file.
 ///
-/// What reaches the file is synced every [`SYNC_STEP`] bytes on the way, not only at the end: one fsync of a
-/// few hundred megabytes fills the disk's queue, and the write-ahead log's fsync, which acknowledgements wait
-/// for, queued behind it for 100–200 ms (seen in the ingestion benchmark's slow-commit logs; `bench/fsync.py`
-/// shows it on its own).
+/// What reaches the file is synced on the way ([`SyncingFile`]), not only at the end, so that the write-ahead
+/// log's fsync never queues behind a large segment's.
 pub struct SegmentWriter {
     path: PathBuf,
     tmp: PathBuf,
-    writer: Option<ArrowWriter<File>>,
-    /// File bytes already synced.
-    synced: usize,
+    writer: Option<ArrowWriter<SyncingFile>>,
     rows: usize,
     min_time: i64,
     max_time: i64,
@@ -197,13 +190,12 @@ impl SegmentWriter {
             .set_created_by(format!("privet {}", env!("CARGO_PKG_VERSION")))
             .build();
         let file = File::create(&tmp)?;
-        let writer = ArrowWriter::try_new(file, file_schema(), Some(props))
+        let writer = ArrowWriter::try_new(SyncingFile::new(file), file_schema(), Some(props))
             .map_err(std::io::Error::other)?;
         Ok(SegmentWriter {
             path: path.to_path_buf(),
             tmp,
             writer: Some(writer),
-            synced: 0,
             rows: 0,
             min_time: i64::MAX,
             max_time: i64::MIN,
@@ -220,12 +212,7 @@ impl SegmentWriter {
         self.max_time = self.max_time.max(max);
         self.rows += batch.num_rows();
         let writer = self.writer.as_mut().expect("open until finished");
-        writer.write(batch).map_err(std::io::Error::other)?;
-        if writer.bytes_written() >= self.synced + SYNC_STEP {
-            writer.inner().sync_data()?;
-            self.synced = writer.bytes_written();
-        }
-        Ok(())
+        writer.write(batch).map_err(std::io::Error::other)
     }
 
     /// Rows written so far.
@@ -236,8 +223,10 @@ impl SegmentWriter {
     /// Closes the file and makes it durable under its final name.
     pub fn finish(mut self) -> std::io::Result<Written> {
         let writer = self.writer.take().expect("open until finished");
-        let file = writer.into_inner().map_err(std::io::Error::other)?;
-        file.sync_all()?;
+        let file = writer
+            .into_inner()
+            .map_err(std::io::Error::other)?
+            .finish()?;
         let bytes = file.metadata()?.len();
         drop(file);
         std::fs::rename(&self.tmp, &self.path)?;
@@ -309,6 +298,7 @@ pub fn read(path: &Path, projection: Option<Vec<usize>>) -> std::io::Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::durable::SYNC_STEP;
     use crate::schema::rows_to_batch;
     use privet_model::{Dimensions, EventRow, time::DAY_US};
 
@@ -419,12 +409,15 @@ mod tests {
                 .collect();
             writer.write(&rows_to_batch(rows.iter())).unwrap();
         }
-        let written = writer.writer.as_ref().unwrap().bytes_written();
-        assert!(written > SYNC_STEP, "{written} bytes reached the file");
+        let inner = writer.writer.as_ref().unwrap();
+        let (written, synced) = (inner.bytes_written() as u64, inner.inner().synced());
         assert!(
-            writer.synced >= SYNC_STEP && writer.synced <= written,
-            "synced {} of {written}",
-            writer.synced
+            written > 2 * SYNC_STEP as u64,
+            "{written} bytes reached the file"
+        );
+        assert!(
+            synced >= written - SYNC_STEP as u64 - (1 << 20) && synced <= written,
+            "synced {synced} of {written}"
         );
         assert_eq!(writer.finish().unwrap().rows, 24_000);
     }

@@ -181,10 +181,14 @@ impl Writer {
         }
         metrics.group_commit_events.observe(group_events as f64);
         if began.elapsed() >= SLOW {
+            let sync = self.wal.last_sync();
             tracing::warn!(
                 total_ms = began.elapsed().as_millis() as u64,
                 resolve_ms = (started - began).as_millis() as u64,
                 wal_ms = logged.as_millis() as u64,
+                wal_write_ms = sync.write.as_millis() as u64,
+                wal_fsync_ms = sync.fsync.as_millis() as u64,
+                wal_roll_ms = sync.roll.as_millis() as u64,
                 metadata_ms = applied.as_millis() as u64,
                 batches = lsns.len(),
                 events = group_events,

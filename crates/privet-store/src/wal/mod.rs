@@ -1,8 +1,9 @@
 //! The write-ahead log.
 //!
-//! Every accepted batch is appended here, and fsynced, before it is acknowledged. Segments of the log are files
-//! named after the sequence number (LSN) of their first record: `wal/00000000000000000042.wal`. Each file starts
-//! with an 8-byte magic and holds framed records:
+//! Every accepted batch is appended here, and fsynced, before it is acknowledged. The log is a sequence of files
+//! named by a sequence number (`wal/00000000000000000042.wal`; files of earlier versions are named after the LSN
+//! of their first record, which sorts the same way). Each file starts with an 8-byte magic and holds framed
+//! records, each with its sequence number (LSN):
 //!
 //! ```text
 //! ┌──────────────┬──────────────┬──────────┬─────────────────────────────┐
@@ -14,15 +15,17 @@
 //! Only already-minimised data ever reaches the log (invariant 1): events are [`EventRow`]s with pseudonyms, and
 //! profile updates carry minimised JSON.
 //!
-//! A crash can leave a torn record at the end of the last file; replay stops there and the writer truncates it.
-//! Files whose records are all covered by a durable checkpoint (flushed to segments and applied to the metadata
-//! database) are deleted.
+//! Files are written in full with zeros before records are appended to them (see [`writer`]), so a file ends
+//! with zeros after its last record; the next file may already exist, empty, prepared for use. A crash can leave
+//! a torn record at the end of the last file with records: replay stops there and the writer overwrites the
+//! tail with zeros. Files whose records are all covered by a durable checkpoint (flushed to segments and applied
+//! to the metadata database) are deleted.
 
 mod reader;
 pub(crate) mod writer;
 
 pub use reader::{ReplayStats, replay};
-pub use writer::{WalWriter, sync_dir, truncate_dir};
+pub use writer::{SyncTimes, WalWriter, truncate_dir};
 
 use privet_model::{EventRow, ProfileOpKind};
 use serde::{Deserialize, Serialize};
@@ -31,6 +34,8 @@ use serde::{Deserialize, Serialize};
 pub const MAGIC: &[u8; 8] = b"PRVTWAL1";
 /// Bytes of framing before each payload.
 pub const HEADER_LEN: usize = 16;
+/// Suffix of a file being prepared (renamed to its log name once complete).
+pub const TMP_SUFFIX: &str = ".tmp";
 /// Largest payload accepted when reading (a guard against reading garbage lengths).
 pub const MAX_PAYLOAD: usize = 512 * 1024 * 1024;
 /// Version byte in front of every encoded entry (1: rows without `sealed`, still read).
@@ -160,17 +165,17 @@ mod v1 {
     }
 }
 
-/// The file name for a log file whose first record has `lsn`.
-pub fn file_name(first_lsn: u64) -> String {
-    format!("{first_lsn:020}.wal")
+/// The file name of the log file with sequence number `seq`.
+pub fn file_name(seq: u64) -> String {
+    format!("{seq:020}.wal")
 }
 
-/// Parses a log file name back into its first LSN.
+/// Parses a log file name back into its sequence number.
 pub fn parse_file_name(name: &str) -> Option<u64> {
     name.strip_suffix(".wal")?.parse().ok()
 }
 
-/// Lists the log files in `dir`, sorted by first LSN.
+/// Lists the log files in `dir`, in order.
 pub fn list_files(dir: &std::path::Path) -> std::io::Result<Vec<(u64, std::path::PathBuf)>> {
     let mut files = Vec::new();
     if !dir.exists() {
@@ -184,6 +189,34 @@ pub fn list_files(dir: &std::path::Path) -> std::io::Result<Vec<(u64, std::path:
     }
     files.sort();
     Ok(files)
+}
+
+/// The LSN of the first record of a log file, or `None` when the file has no (complete, valid) record yet.
+pub fn read_first_lsn(path: &std::path::Path) -> std::io::Result<Option<u64>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut head = [0u8; MAGIC.len() + HEADER_LEN];
+    if file.read_exact(&mut head).is_err() || &head[..MAGIC.len()] != MAGIC {
+        return Ok(None);
+    }
+    let Some((len, crc, lsn)) = parse_header(&head[MAGIC.len()..]) else {
+        return Ok(None);
+    };
+    let mut payload = vec![0u8; len];
+    if file.read_exact(&mut payload).is_err() || checksum(lsn, &payload) != crc {
+        return Ok(None);
+    }
+    Ok(Some(lsn))
+}
+
+/// Reads a record header: payload length, checksum and LSN. `None` for an all-zero header (the unused rest of a
+/// file) or a length beyond [`MAX_PAYLOAD`].
+pub(crate) fn parse_header(header: &[u8]) -> Option<(usize, u32, u64)> {
+    let len = u32::from_le_bytes(header[0..4].try_into().expect("4 bytes")) as usize;
+    let crc = u32::from_le_bytes(header[4..8].try_into().expect("4 bytes"));
+    let lsn = u64::from_le_bytes(header[8..16].try_into().expect("8 bytes"));
+    let unused = len == 0 && crc == 0 && lsn == 0;
+    (!unused && len <= MAX_PAYLOAD).then_some((len, crc, lsn))
 }
 
 /// The CRC of a record's LSN and payload.

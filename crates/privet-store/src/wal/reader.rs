@@ -1,9 +1,8 @@
 //! Reading the log back after a restart.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{HEADER_LEN, MAGIC, MAX_PAYLOAD, WalEntry, checksum, list_files};
+use super::{HEADER_LEN, MAGIC, WalEntry, checksum, list_files, parse_header};
 
 /// What replay found.
 #[derive(Debug, Default)]
@@ -12,16 +11,18 @@ pub struct ReplayStats {
     pub records: u64,
     /// The LSN after the last valid record (the writer continues from here).
     pub next_lsn: u64,
-    /// The last file and the length of its valid prefix, for the writer to continue appending to.
+    /// The file for the writer to continue appending to (the last with records, else the first prepared one) and
+    /// the length of its valid prefix.
     pub last_file: Option<(PathBuf, u64)>,
-    /// Bytes of torn or corrupt data found at the end of the log (cut off by the writer).
+    /// Bytes of torn or corrupt data found at the end of the log (overwritten with zeros by the writer).
     pub torn_bytes: u64,
 }
 
 /// Reads every valid record with an LSN above `after` and hands it to `apply`, in order.
 ///
-/// A short or corrupt record ends the log: it can only be the unacknowledged tail of a write that a crash
-/// interrupted, because nothing is acknowledged before its record and everything before it is synced.
+/// A short, corrupt or all-zero record header ends the log: it can only be the unused rest of the last file, or
+/// the unacknowledged tail of a write that a crash interrupted, because nothing is acknowledged before its
+/// record and everything before it is synced. Corrupt data followed by more records is an error.
 pub fn replay(
     dir: &Path,
     after: u64,
@@ -30,41 +31,33 @@ pub fn replay(
 ) -> Result<ReplayStats, String> {
     let files = list_files(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     let mut stats = ReplayStats::default();
+    // The first file that ends the log: one with a torn tail, or one without records (prepared for use). Only
+    // files without records may follow it.
+    let mut ended: Option<PathBuf> = None;
     let count = files.len();
-    for (index, (first_lsn, path)) in files.into_iter().enumerate() {
+    for (index, (_, path)) in files.into_iter().enumerate() {
         let bytes =
             std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let is_last = index + 1 == count;
         if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-            if is_last {
-                // A crash while creating the file: start it again.
+            if index + 1 == count && ended.is_none() {
+                // A crash while an earlier version created the file in place: start it again.
                 stats.torn_bytes += bytes.len() as u64;
-                stats.next_lsn = stats.next_lsn.max(first_lsn);
                 stats.last_file = Some((path, 0));
                 continue;
             }
             return Err(format!("{} is not a Privet WAL file", path.display()));
         }
-        stats.next_lsn = stats.next_lsn.max(first_lsn);
         let mut offset = MAGIC.len();
-        let mut reader = &bytes[offset..];
-        loop {
-            let mut header = [0u8; HEADER_LEN];
-            if reader.read_exact(&mut header).is_err() {
-                stats.torn_bytes += reader.len() as u64;
+        let mut records = 0;
+        while let Some((len, crc, lsn)) = bytes
+            .get(offset..offset + HEADER_LEN)
+            .and_then(parse_header)
+        {
+            let body = offset + HEADER_LEN;
+            let Some(payload) = bytes.get(body..body + len) else {
                 break;
-            }
-            let len = u32::from_le_bytes(header[0..4].try_into().expect("4 bytes")) as usize;
-            let crc = u32::from_le_bytes(header[4..8].try_into().expect("4 bytes"));
-            let lsn = u64::from_le_bytes(header[8..16].try_into().expect("8 bytes"));
-            let body_start = offset + HEADER_LEN;
-            if len > MAX_PAYLOAD || body_start + len > bytes.len() {
-                stats.torn_bytes += (bytes.len() - offset) as u64;
-                break;
-            }
-            let payload = &bytes[body_start..body_start + len];
+            };
             if checksum(lsn, payload) != crc || lsn < stats.next_lsn {
-                stats.torn_bytes += (bytes.len() - offset) as u64;
                 break;
             }
             if lsn > after {
@@ -73,18 +66,35 @@ pub fn replay(
                 })?;
                 apply(lsn, entry)?;
             }
+            records += 1;
             stats.records += 1;
             stats.next_lsn = lsn + 1;
-            offset = body_start + len;
-            reader = &bytes[offset..];
+            offset = body + len;
         }
-        if stats.torn_bytes > 0 && !is_last {
-            return Err(format!(
-                "{} is corrupt in the middle of the log; restore it from a backup or move it away to accept the loss",
-                path.display()
-            ));
+        // What follows the last record is zeros, unless a crash interrupted a write there.
+        let torn = bytes[offset..]
+            .iter()
+            .rposition(|&b| b != 0)
+            .map_or(0, |last| last + 1);
+        if records > 0 || torn > 0 {
+            if let Some(end) = &ended {
+                return Err(format!(
+                    "{} is corrupt in the middle of the log; restore it from a backup or move it away to accept the loss",
+                    end.display()
+                ));
+            }
+            stats.torn_bytes += torn as u64;
+            if torn > 0 {
+                ended = Some(path.clone());
+            }
+            stats.last_file = Some((path, offset as u64));
+        } else {
+            // A prepared file: the writer continues in the last file with records, or in the first prepared one.
+            if stats.last_file.is_none() {
+                stats.last_file = Some((path.clone(), offset as u64));
+            }
+            ended.get_or_insert(path);
         }
-        stats.last_file = Some((path, offset as u64));
     }
     // Never hand out an LSN at or below a checkpoint, even when the log files are gone.
     stats.next_lsn = stats.next_lsn.max(first_lsn_if_empty);

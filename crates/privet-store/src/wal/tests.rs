@@ -107,36 +107,66 @@ fn round_trip_and_continue() {
     assert_eq!(seen.iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![3, 4]);
 }
 
+/// Writes `bytes` at `offset` of the file at `path`, as a crash might leave them.
+fn write_at(path: &std::path::Path, offset: u64, bytes: &[u8]) {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.seek(SeekFrom::Start(offset)).unwrap();
+    file.write_all(bytes).unwrap();
+}
+
+/// The log files in `dir` that hold at least one record.
+fn files_with_records(dir: &std::path::Path) -> Vec<u64> {
+    list_files(dir)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, p)| read_first_lsn(p).unwrap().is_some())
+        .map(|(seq, _)| seq)
+        .collect()
+}
+
 #[test]
-fn torn_tail_is_cut_and_log_continues() {
+fn torn_tail_is_zeroed_and_log_continues() {
     let dir = tempfile::tempdir().unwrap();
     let mut wal = WalWriter::open(dir.path(), 1, None, 1 << 20).unwrap();
     wal.append(&entry(2).encode()).unwrap();
     wal.sync().unwrap();
     drop(wal);
-    // Simulate a crash in the middle of writing a second record.
-    let (_, path) = list_files(dir.path()).unwrap().pop().unwrap();
-    let good_len = std::fs::metadata(&path).unwrap().len();
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .unwrap();
+    let (_, stats) = read_all(dir.path(), 0);
+    let (path, good_len) = stats.last_file.unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert_eq!(
+        size,
+        writer::FIRST_FILE_BYTES,
+        "the file was prepared in full"
+    );
+    // Simulate a crash in the middle of writing a second record: half of it reached the disk, and so did a
+    // later page of the same write.
     let payload = entry(5).encode();
     let mut header = vec![0u8; HEADER_LEN];
     header[0..4].copy_from_slice(&(payload.len() as u32).to_le_bytes());
     header[4..8].copy_from_slice(&checksum(2, &payload).to_le_bytes());
     header[8..16].copy_from_slice(&2u64.to_le_bytes());
-    file.write_all(&header).unwrap();
-    file.write_all(&payload[..payload.len() / 2]).unwrap();
-    drop(file);
+    write_at(&path, good_len, &header);
+    write_at(
+        &path,
+        good_len + HEADER_LEN as u64,
+        &payload[..payload.len() / 2],
+    );
+    write_at(&path, good_len + 20_000, &[7; 100]);
 
     let (seen, stats) = read_all(dir.path(), 0);
     assert_eq!(seen.len(), 1);
-    assert!(stats.torn_bytes > 0);
+    assert_eq!(stats.torn_bytes, 20_100);
     assert_eq!(stats.last_file.as_ref().unwrap().1, good_len);
 
     let mut wal = WalWriter::open(dir.path(), stats.next_lsn, stats.last_file, 1 << 20).unwrap();
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), good_len);
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes.len() as u64, size, "the file keeps its size");
+    assert!(
+        bytes[good_len as usize..].iter().all(|&b| b == 0),
+        "the torn tail is zeros"
+    );
     wal.append(&entry(3).encode()).unwrap();
     wal.sync().unwrap();
     let (seen, stats) = read_all(dir.path(), 0);
@@ -153,11 +183,9 @@ fn corrupt_tail_byte_is_detected() {
     wal.append(&entry(2).encode()).unwrap();
     wal.sync().unwrap();
     drop(wal);
-    let (_, path) = list_files(dir.path()).unwrap().pop().unwrap();
-    let mut bytes = std::fs::read(&path).unwrap();
-    let last = bytes.len() - 3;
-    bytes[last] ^= 0xff;
-    std::fs::write(&path, bytes).unwrap();
+    let (_, stats) = read_all(dir.path(), 0);
+    let (path, end) = stats.last_file.unwrap();
+    write_at(&path, end - 3, &[0xff]);
     let (seen, stats) = read_all(dir.path(), 0);
     assert_eq!(
         seen.len(),
@@ -176,8 +204,8 @@ fn corruption_in_an_older_file_is_an_error() {
         wal.sync().unwrap(); // max size 1 byte: every sync rolls to a new file
     }
     drop(wal);
+    assert_eq!(files_with_records(dir.path()), vec![1, 2, 3]);
     let files = list_files(dir.path()).unwrap();
-    assert_eq!(files.len(), 4);
     let mut bytes = std::fs::read(&files[0].1).unwrap();
     let mid = bytes.len() - 5;
     bytes[mid] ^= 0x55;
@@ -194,21 +222,131 @@ fn rotation_and_truncation() {
         wal.append(&entry(n).encode()).unwrap();
         wal.sync().unwrap();
     }
-    // Files start at LSN 1, 2, 3, 4 and 5 (empty).
-    assert_eq!(list_files(dir.path()).unwrap().len(), 5);
-    assert_eq!(wal.truncate(2).unwrap(), 2);
-    let firsts: Vec<u64> = list_files(dir.path())
-        .unwrap()
-        .iter()
-        .map(|(l, _)| *l)
-        .collect();
-    assert_eq!(firsts, vec![3, 4, 5]);
+    drop(wal);
+    // Files 1 to 4 hold LSNs 1 to 4; file 5 is the current one, file 6 prepared, both empty.
+    assert_eq!(files_with_records(dir.path()), vec![1, 2, 3, 4]);
+    let seqs = || -> Vec<u64> {
+        list_files(dir.path())
+            .unwrap()
+            .iter()
+            .map(|(s, _)| *s)
+            .collect()
+    };
+    assert_eq!(seqs(), vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(truncate_dir(dir.path(), 2).unwrap(), 2);
+    assert_eq!(seqs(), vec![3, 4, 5, 6]);
     let (seen, stats) = read_all(dir.path(), 0);
     assert_eq!(seen.iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![3, 4]);
     assert_eq!(stats.next_lsn, 5);
-    // The newest file is never deleted, even when everything is checkpointed.
-    assert_eq!(wal.truncate(100).unwrap(), 2);
-    assert_eq!(list_files(dir.path()).unwrap().len(), 1);
+    // The last file with records is never deleted, even when everything is checkpointed, nor are the prepared
+    // files after it.
+    assert_eq!(truncate_dir(dir.path(), 100).unwrap(), 1);
+    assert_eq!(seqs(), vec![4, 5, 6]);
+    // The writer continues in file 4 (rolling over after its first sync: the file is full) into the prepared
+    // files instead of creating new ones.
+    let (_, stats) = read_all(dir.path(), 0);
+    assert_eq!(
+        stats.last_file.as_ref().unwrap().0,
+        list_files(dir.path()).unwrap()[0].1
+    );
+    let mut wal = WalWriter::open(dir.path(), stats.next_lsn, stats.last_file, 1).unwrap();
+    assert_eq!(wal.append(&entry(1).encode()).unwrap(), 5);
+    wal.sync().unwrap();
+    assert_eq!(wal.append(&entry(1).encode()).unwrap(), 6);
+    wal.sync().unwrap();
+    drop(wal);
+    assert_eq!(files_with_records(dir.path()), vec![4, 5]);
+    assert_eq!(seqs(), vec![4, 5, 6, 7]);
+    let (seen, _) = read_all(dir.path(), 0);
+    assert_eq!(
+        seen.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![4, 5, 6]
+    );
+}
+
+#[test]
+fn files_are_prepared_ahead_and_appends_do_not_grow_them() {
+    let dir = tempfile::tempdir().unwrap();
+    // A half-prepared file left by a crash is removed.
+    std::fs::write(
+        dir.path().join(format!("{}{TMP_SUFFIX}", file_name(9))),
+        b"PRVTWAL1",
+    )
+    .unwrap();
+    let mut wal = WalWriter::open(dir.path(), 1, None, 4 << 20).unwrap();
+    let mut record = entry(1);
+    record.events[0].properties = "x".repeat(100_000);
+    let record = record.encode();
+    let size = |seq: u64| {
+        std::fs::metadata(dir.path().join(file_name(seq)))
+            .unwrap()
+            .len()
+    };
+    let mut lsns = Vec::new();
+    while files_with_records(dir.path()).len() < 3 {
+        lsns.push(wal.append(&record).unwrap());
+        wal.sync().unwrap();
+    }
+    drop(wal);
+    // Each file is twice the size of the one before, up to the configured size, and never grew: it was rolled
+    // over when nearly full.
+    assert_eq!(size(1), 1 << 20);
+    assert_eq!(size(2), 2 << 20);
+    assert_eq!(size(3), 4 << 20);
+    assert_eq!(size(4), 4 << 20);
+    assert_eq!(
+        list_files(dir.path()).unwrap().len(),
+        4,
+        "no temporary file is left: {:?}",
+        std::fs::read_dir(dir.path()).unwrap().collect::<Vec<_>>()
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
+    let (seen, stats) = read_all(dir.path(), 0);
+    assert_eq!(seen.iter().map(|(l, _)| *l).collect::<Vec<_>>(), lsns);
+    assert_eq!(stats.torn_bytes, 0);
+    // The prepared file is nothing but the magic and zeros.
+    let spare = std::fs::read(dir.path().join(file_name(4))).unwrap();
+    assert_eq!(&spare[..MAGIC.len()], MAGIC);
+    assert!(spare[MAGIC.len()..].iter().all(|&b| b == 0));
+}
+
+#[test]
+fn a_log_of_an_earlier_version_is_read_and_continued() {
+    // Earlier versions named files after their first LSN and grew them as they went.
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = MAGIC.to_vec();
+    for lsn in 42..45 {
+        let payload = entry(1).encode();
+        bytes.extend((payload.len() as u32).to_le_bytes());
+        bytes.extend(checksum(lsn, &payload).to_le_bytes());
+        bytes.extend(lsn.to_le_bytes());
+        bytes.extend(&payload);
+    }
+    std::fs::write(dir.path().join(file_name(42)), &bytes).unwrap();
+    let (seen, stats) = read_all(dir.path(), 0);
+    assert_eq!(seen.len(), 3);
+    assert_eq!(stats.next_lsn, 45);
+    let mut wal = WalWriter::open(dir.path(), stats.next_lsn, stats.last_file, 1 << 20).unwrap();
+    assert_eq!(wal.append(&entry(2).encode()).unwrap(), 45);
+    wal.sync().unwrap();
+    assert_eq!(wal.append(&entry(2).encode()).unwrap(), 46);
+    wal.sync().unwrap();
+    drop(wal);
+    // The old file (full: it was never prepared) takes one more group and is rolled over; the next file
+    // follows it.
+    assert_eq!(files_with_records(dir.path()), vec![42, 43]);
+    assert_eq!(
+        read_first_lsn(&dir.path().join(file_name(43))).unwrap(),
+        Some(46)
+    );
+    let (seen, _) = read_all(dir.path(), 0);
+    assert_eq!(
+        seen.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![42, 43, 44, 45, 46]
+    );
+    assert_eq!(truncate_dir(dir.path(), 44).unwrap(), 0);
+    assert_eq!(truncate_dir(dir.path(), 45).unwrap(), 1);
+    assert_eq!(files_with_records(dir.path()), vec![43]);
 }
 
 #[test]
@@ -217,9 +355,9 @@ fn file_with_torn_magic_is_restarted() {
     std::fs::write(dir.path().join(file_name(7)), b"PRV").unwrap();
     let (seen, stats) = read_all(dir.path(), 0);
     assert!(seen.is_empty());
-    assert_eq!(stats.next_lsn, 7);
+    assert_eq!(stats.next_lsn, 1);
     let mut wal = WalWriter::open(dir.path(), stats.next_lsn, stats.last_file, 1 << 20).unwrap();
-    assert_eq!(wal.append(&entry(1).encode()).unwrap(), 7);
+    assert_eq!(wal.append(&entry(1).encode()).unwrap(), 1);
     wal.sync().unwrap();
     let (seen, _) = read_all(dir.path(), 0);
     assert_eq!(seen.len(), 1);
