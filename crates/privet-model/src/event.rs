@@ -41,24 +41,28 @@ impl RawEvent {
     }
 }
 
+/// A dimension's value: short (a country, a browser, a path), so it is kept inline up to 24 bytes instead of in
+/// an allocation of its own; copying one from a cache copies those bytes.
+pub type Dim = compact_str::CompactString;
+
 /// The coarse, non-identifying dimensions every event is analysed by. Each becomes its own column.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dimensions {
-    pub country: Option<String>,
-    pub region: Option<String>,
-    pub city: Option<String>,
-    pub os: Option<String>,
-    pub os_version: Option<String>,
-    pub browser: Option<String>,
-    pub browser_version: Option<String>,
-    pub device_type: Option<String>,
-    pub referrer_domain: Option<String>,
-    pub referrer_type: Option<String>,
-    pub url_path: Option<String>,
-    pub utm_source: Option<String>,
-    pub utm_medium: Option<String>,
-    pub utm_campaign: Option<String>,
-    pub lib: Option<String>,
+    pub country: Option<Dim>,
+    pub region: Option<Dim>,
+    pub city: Option<Dim>,
+    pub os: Option<Dim>,
+    pub os_version: Option<Dim>,
+    pub browser: Option<Dim>,
+    pub browser_version: Option<Dim>,
+    pub device_type: Option<Dim>,
+    pub referrer_domain: Option<Dim>,
+    pub referrer_type: Option<Dim>,
+    pub url_path: Option<Dim>,
+    pub utm_source: Option<Dim>,
+    pub utm_medium: Option<Dim>,
+    pub utm_campaign: Option<Dim>,
+    pub lib: Option<Dim>,
 }
 
 /// An event after the privacy pipeline: nothing in it identifies anyone.

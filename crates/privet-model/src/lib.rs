@@ -21,7 +21,7 @@ pub mod time;
 pub mod withheld;
 
 pub use category::DataCategory;
-pub use event::{Dimensions, EventRow, MinimalEvent, RawEvent};
+pub use event::{Dim, Dimensions, EventRow, MinimalEvent, RawEvent};
 pub use identity::{EventIdentity, IdentityOp, Pseudonym};
 pub use json::{JsonKind, JsonText, RawJson, RawProperties};
 pub use profile::{

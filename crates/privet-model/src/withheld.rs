@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::Dimensions;
+use crate::event::{Dim, Dimensions};
 
 /// A kind of value that must be shared by `k` people before it is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -57,12 +57,12 @@ impl Dimension {
 /// The precise values an event is stored without (what its sealed blob holds).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Withheld {
-    pub region: Option<String>,
-    pub city: Option<String>,
-    pub os: Option<String>,
-    pub os_version: Option<String>,
-    pub browser: Option<String>,
-    pub browser_version: Option<String>,
+    pub region: Option<Dim>,
+    pub city: Option<Dim>,
+    pub os: Option<Dim>,
+    pub os_version: Option<Dim>,
+    pub browser: Option<Dim>,
+    pub browser_version: Option<Dim>,
 }
 
 impl Withheld {
@@ -89,7 +89,7 @@ pub trait Publisher: Send + Sync {
 
 /// Builds the key of a value: its parts joined by `|`, missing parts empty, `|` and `\` inside a part escaped
 /// with `\` (client-sent names may contain them; `A|B` in `C` and `A` in `B|C` must not share a key).
-fn key(out: &mut String, parts: &[&Option<String>]) {
+fn key(out: &mut String, parts: &[&Option<Dim>]) {
     out.clear();
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {

@@ -285,7 +285,7 @@ impl Pipeline {
             if let Some(text) = column
                 && let Some((clean, findings)) = scanner.redact(text, &known)
             {
-                *text = clean;
+                *text = clean.into();
                 redacted += findings.len();
             }
         }

@@ -25,7 +25,7 @@ use arrow::array::{
 };
 use arrow::datatypes::{Int32Type, Int64Type};
 use hashbrown::{HashMap, HashSet};
-use privet_model::Dimensions;
+use privet_model::{Dim, Dimensions};
 use privet_model::withheld::{self, Dimension, Publisher, Withheld};
 use serde::Serialize;
 
@@ -359,7 +359,7 @@ impl Publication {
     ) -> (RecordBatch, u64) {
         let sealed = batch.column(SEALED).as_binary::<i32>();
         // Each row's place and client columns, as shown now.
-        let mut rows: Vec<[Option<String>; PLACE_AND_CLIENT]> = (0..batch.num_rows())
+        let mut rows: Vec<[Option<Dim>; PLACE_AND_CLIENT]> = (0..batch.num_rows())
             .map(|row| std::array::from_fn(|c| text(batch.column(DIMENSIONS + c), row)))
             .collect();
         let mut blobs = BinaryBuilder::new();
@@ -437,7 +437,7 @@ fn precise(
 }
 
 /// The place and client columns of `dims`, in schema order.
-fn place_and_client(dims: &Dimensions) -> [Option<String>; PLACE_AND_CLIENT] {
+fn place_and_client(dims: &Dimensions) -> [Option<Dim>; PLACE_AND_CLIENT] {
     [
         dims.country.clone(),
         dims.region.clone(),
@@ -451,17 +451,11 @@ fn place_and_client(dims: &Dimensions) -> [Option<String>; PLACE_AND_CLIENT] {
 }
 
 /// A row of a dictionary-encoded text column.
-fn text(column: &ArrayRef, row: usize) -> Option<String> {
+fn text(column: &ArrayRef, row: usize) -> Option<Dim> {
     let dictionary = column.as_dictionary::<Int32Type>();
     if !dictionary.is_valid(row) {
         return None;
     }
     let key = dictionary.keys().value(row) as usize;
-    Some(
-        dictionary
-            .values()
-            .as_string::<i32>()
-            .value(key)
-            .to_string(),
-    )
+    Some(dictionary.values().as_string::<i32>().value(key).into())
 }

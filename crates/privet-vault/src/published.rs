@@ -99,7 +99,7 @@ mod tests {
     fn encoding_round_trips_and_refuses_a_truncated_blob() {
         let w = Withheld {
             region: Some("Île-de-France".into()),
-            city: Some(String::new()),
+            city: Some(Default::default()),
             browser_version: Some("133".into()),
             ..Default::default()
         };

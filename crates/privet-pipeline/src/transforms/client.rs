@@ -13,6 +13,7 @@
 
 use hashbrown::HashMap;
 use parking_lot::Mutex;
+use privet_model::Dim;
 use privet_model::withheld::{self, Dimension};
 
 use super::{Field, Working};
@@ -75,11 +76,11 @@ const USER_AGENTS: [Field; 4] = [
 /// OS, browser and device of a user agent.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Client {
-    pub os: Option<String>,
-    pub os_version: Option<String>,
-    pub browser: Option<String>,
-    pub browser_version: Option<String>,
-    pub device_type: Option<String>,
+    pub os: Option<Dim>,
+    pub os_version: Option<Dim>,
+    pub browser: Option<Dim>,
+    pub browser_version: Option<Dim>,
+    pub device_type: Option<Dim>,
 }
 
 /// A cache of parsed user agents.
@@ -135,11 +136,11 @@ fn parse(ua: &str) -> Client {
         return Client::default();
     }
     Client {
-        os: known(result.os),
-        os_version: known(&result.os_version).map(|v| major(&v)),
-        browser: known(result.name),
-        browser_version: known(result.version).map(|v| major(&v)),
-        device_type,
+        os: known(result.os).map(Dim::from),
+        os_version: known(&result.os_version).map(|v| major(&v).into()),
+        browser: known(result.name).map(Dim::from),
+        browser_version: known(result.version).map(|v| major(&v).into()),
+        device_type: device_type.map(Dim::from),
     }
 }
 
@@ -155,14 +156,14 @@ pub fn apply(
         .filter_map(|field| w.take(field))
         .find_map(|value| value.as_str());
     let mut client = Client {
-        os: w.take_string(Field::Os),
-        os_version: w.take_text(Field::OsVersion).map(|v| major(&v)),
-        browser: w.take_string(Field::Browser),
-        browser_version: w.take_text(Field::BrowserVersion).map(|v| major(&v)),
+        os: w.take_string(Field::Os).map(Dim::from),
+        os_version: w.take_text(Field::OsVersion).map(|v| major(&v).into()),
+        browser: w.take_string(Field::Browser).map(Dim::from),
+        browser_version: w.take_text(Field::BrowserVersion).map(|v| major(&v).into()),
         device_type: w
             .take_text(Field::DeviceType)
             .or_else(|| w.take_text(Field::Device))
-            .map(|d| d.to_ascii_lowercase()),
+            .map(|d| d.to_ascii_lowercase().into()),
     };
     let reported = client.os.is_some() || client.browser.is_some();
     if !reported || client.device_type.is_none() {
@@ -177,7 +178,7 @@ pub fn apply(
             None => {}
         }
     }
-    w.dims.lib = w.take_string(Field::Lib);
+    w.dims.lib = w.take_string(Field::Lib).map(Dim::from);
     w.dims.os = client.os;
     w.dims.os_version = client.os_version;
     w.dims.browser = client.browser;

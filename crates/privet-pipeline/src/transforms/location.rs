@@ -15,7 +15,7 @@ use std::path::Path;
 use hashbrown::HashMap;
 use parking_lot::Mutex;
 use privet_config::{LocationPrecision, PolicyConfig};
-use privet_model::Dimensions;
+use privet_model::{Dim, Dimensions};
 use privet_model::withheld::{self, Dimension, Withheld};
 
 use super::{Field, Working};
@@ -50,9 +50,9 @@ pub const PROFILE_DROPPED: &[&str] = &[
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Place {
     /// ISO 3166-1 alpha-2, upper case.
-    pub country: Option<String>,
-    pub region: Option<String>,
-    pub city: Option<String>,
+    pub country: Option<Dim>,
+    pub region: Option<Dim>,
+    pub city: Option<Dim>,
 }
 
 /// Looks addresses up in a city database.
@@ -85,13 +85,13 @@ impl GeoDb {
 
     fn lookup(&self, ip: IpAddr) -> Option<Place> {
         let city: maxminddb::geoip2::City = self.reader.lookup(ip).ok()?.decode().ok()??;
-        let country = city.country.iso_code.map(|c| c.to_ascii_uppercase());
+        let country = city.country.iso_code.map(|c| c.to_ascii_uppercase().into());
         let region = city
             .subdivisions
             .first()
             .and_then(|s| s.names.english)
-            .map(str::to_string);
-        let city_name = city.city.names.english.map(str::to_string);
+            .map(Dim::from);
+        let city_name = city.city.names.english.map(Dim::from);
         Some(Place {
             country,
             region,
@@ -138,9 +138,9 @@ pub fn apply(
         country: w
             .take_text(Field::CountryCode)
             .filter(|c| c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()))
-            .map(|c| c.to_ascii_uppercase()),
-        region: w.take_string(Field::Region),
-        city: w.take_string(Field::City),
+            .map(|c| c.to_ascii_uppercase().into()),
+        region: w.take_string(Field::Region).map(Dim::from),
+        city: w.take_string(Field::City).map(Dim::from),
     };
     let ip = ctx.client_ip.or(property_ip);
     let looked_up = ip.zip(geo).and_then(|(ip, geo)| geo.place(ip));

@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
+use privet_model::Dim;
 use hashbrown::HashMap;
 use parking_lot::Mutex;
 use privet_config::PolicyConfig;
@@ -171,24 +172,26 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig, urls: &Urls) {
     let path_part = w.take_text(Field::CurrentUrlPath);
     let page = current.as_deref().and_then(|u| urls.reduce(u));
     let page_host = page.as_ref().map(|page| &*page.host);
-    w.dims.url_path = page.as_ref().map(|page| page.path.to_string()).or_else(|| {
+    w.dims.url_path = page.as_ref().map(|page| Dim::from(&*page.path)).or_else(|| {
         path_part
             .as_deref()
             .and_then(|p| path(&format!("http://x/{}", p.trim_start_matches('/'))))
+            .map(Dim::from)
     });
-    w.dims.utm_source = w.take_string(Field::UtmSource);
-    w.dims.utm_medium = w.take_string(Field::UtmMedium);
-    w.dims.utm_campaign = w.take_string(Field::UtmCampaign);
+    w.dims.utm_source = w.take_string(Field::UtmSource).map(Dim::from);
+    w.dims.utm_medium = w.take_string(Field::UtmMedium).map(Dim::from);
+    w.dims.utm_campaign = w.take_string(Field::UtmCampaign).map(Dim::from);
     let referrer_host = referrer
         .as_deref()
         .filter(|r| *r != "$direct")
         .and_then(|r| urls.reduce(r))
-        .map(|r| r.host.to_string())
+        .map(|r| Dim::from(&*r.host))
         .or_else(|| {
             referring_domain
                 .as_deref()
                 .filter(|r| *r != "$direct")
                 .and_then(bare_host)
+                .map(Dim::from)
         });
     w.dims.referrer_type = Some(
         classify(
@@ -197,7 +200,7 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig, urls: &Urls) {
             w.dims.utm_medium.as_deref(),
             policy,
         )
-        .to_string(),
+        .into(),
     );
     w.dims.referrer_domain = referrer_host;
 }
