@@ -177,6 +177,7 @@ async fn the_demo_goes_through_the_real_pipeline_and_leaves_no_identifier() {
         &privet_store::store_dir(&data_dir).join("wal"),
         0,
         1,
+        privet_store::wal::ReplayMode::Live,
         |lsn, entry| {
             wal.push_str(&json!({"lsn": lsn, "entry": entry}).to_string());
             Ok(())

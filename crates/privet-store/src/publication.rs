@@ -25,8 +25,8 @@ use arrow::array::{
 };
 use arrow::datatypes::{Int32Type, Int64Type};
 use hashbrown::{HashMap, HashSet};
-use privet_model::{Dim, Dimensions};
 use privet_model::withheld::{self, Dimension, Publisher, Withheld};
+use privet_model::{Dim, Dimensions};
 use serde::Serialize;
 
 use crate::compaction::{Graveyard, swap};

@@ -164,6 +164,11 @@ fn recover(
         &dir.join("wal"),
         start,
         events_flushed.max(state_applied) + 1,
+        if read_only {
+            wal::ReplayMode::Live
+        } else {
+            wal::ReplayMode::Recover
+        },
         |lsn, entry| {
             if lsn > state_applied {
                 for change in &entry.identity {

@@ -23,7 +23,9 @@ pub fn run(command: DebugCommand) -> anyhow::Result<()> {
     let (dir, _) = super::open_control(&config)?;
     let wal = privet_store::store_dir(&dir).join("wal");
     let mut out = std::io::stdout().lock();
-    let stats = privet_store::wal::replay(&wal, 0, 1, |lsn, entry| {
+    // A server may be writing the log: read the consistent prefix it has.
+    let mode = privet_store::wal::ReplayMode::Live;
+    let stats = privet_store::wal::replay(&wal, 0, 1, mode, |lsn, entry| {
         use std::io::Write;
         let line = serde_json::json!({"lsn": lsn, "entry": entry});
         writeln!(out, "{line}").map_err(|e| e.to_string())

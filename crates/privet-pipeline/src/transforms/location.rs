@@ -15,8 +15,8 @@ use std::path::Path;
 use hashbrown::HashMap;
 use parking_lot::Mutex;
 use privet_config::{LocationPrecision, PolicyConfig};
-use privet_model::{Dim, Dimensions};
 use privet_model::withheld::{self, Dimension, Withheld};
+use privet_model::{Dim, Dimensions};
 
 use super::{Field, Working};
 use crate::EventContext;

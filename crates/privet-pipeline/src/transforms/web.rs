@@ -11,10 +11,10 @@
 use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
-use privet_model::Dim;
 use hashbrown::HashMap;
 use parking_lot::Mutex;
 use privet_config::PolicyConfig;
+use privet_model::Dim;
 use url::Url;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
@@ -172,12 +172,15 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig, urls: &Urls) {
     let path_part = w.take_text(Field::CurrentUrlPath);
     let page = current.as_deref().and_then(|u| urls.reduce(u));
     let page_host = page.as_ref().map(|page| &*page.host);
-    w.dims.url_path = page.as_ref().map(|page| Dim::from(&*page.path)).or_else(|| {
-        path_part
-            .as_deref()
-            .and_then(|p| path(&format!("http://x/{}", p.trim_start_matches('/'))))
-            .map(Dim::from)
-    });
+    w.dims.url_path = page
+        .as_ref()
+        .map(|page| Dim::from(&*page.path))
+        .or_else(|| {
+            path_part
+                .as_deref()
+                .and_then(|p| path(&format!("http://x/{}", p.trim_start_matches('/'))))
+                .map(Dim::from)
+        });
     w.dims.utm_source = w.take_string(Field::UtmSource).map(Dim::from);
     w.dims.utm_medium = w.take_string(Field::UtmMedium).map(Dim::from);
     w.dims.utm_campaign = w.take_string(Field::UtmCampaign).map(Dim::from);

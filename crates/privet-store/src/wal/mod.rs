@@ -24,7 +24,7 @@
 mod reader;
 pub(crate) mod writer;
 
-pub use reader::{ReplayStats, replay};
+pub use reader::{ReplayMode, ReplayStats, replay};
 pub use writer::{SyncTimes, WalWriter, truncate_dir};
 
 use privet_model::{EventRow, ProfileOpKind};

@@ -18,28 +18,50 @@ pub struct ReplayStats {
     pub torn_bytes: u64,
 }
 
+/// How replay treats the end of the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplayMode {
+    /// Opening the store, which no one else writes: records after a torn tail, or missing between two files,
+    /// are corruption in the middle of the log and an error.
+    Recover,
+    /// Reading a log a running server may be writing (`privet debug wal`, read-only opens): the files change
+    /// while they are read, so replay stops at the first end it finds and returns that consistent prefix.
+    Live,
+}
+
 /// Reads every valid record with an LSN above `after` and hands it to `apply`, in order.
 ///
-/// A short, corrupt or all-zero record header ends the log: it can only be the unused rest of the last file, or
-/// the unacknowledged tail of a write that a crash interrupted, because nothing is acknowledged before its
-/// record and everything before it is synced. Corrupt data followed by more records is an error.
+/// A short, corrupt or all-zero record header ends a file: it can only be the unused rest of the file, or the
+/// unacknowledged tail of a write that a crash interrupted, because nothing is acknowledged before its record
+/// and everything before it is synced. Records continue in the next file that has any, with the next LSN; empty
+/// files (prepared and not used) are skipped.
 pub fn replay(
     dir: &Path,
     after: u64,
     first_lsn_if_empty: u64,
+    mode: ReplayMode,
     mut apply: impl FnMut(u64, WalEntry) -> Result<(), String>,
 ) -> Result<ReplayStats, String> {
     let files = list_files(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     let mut stats = ReplayStats::default();
-    // The first file that ends the log: one with a torn tail, or one without records (prepared for use). Only
-    // files without records may follow it.
-    let mut ended: Option<PathBuf> = None;
+    // A file whose records end in a torn tail: only files without records may follow it.
+    let mut torn_in: Option<PathBuf> = None;
     let count = files.len();
     for (index, (_, path)) in files.into_iter().enumerate() {
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            // A live log loses its oldest files to truncation as it is read: before any record, skip them;
+            // after, what was read is the prefix.
+            Err(e) if mode == ReplayMode::Live && e.kind() == std::io::ErrorKind::NotFound => {
+                if stats.records == 0 {
+                    continue;
+                }
+                return Ok(finish(stats, first_lsn_if_empty));
+            }
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
         if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-            if index + 1 == count && ended.is_none() {
+            if index + 1 == count && torn_in.is_none() {
                 // A crash while an earlier version created the file in place: start it again.
                 stats.torn_bytes += bytes.len() as u64;
                 stats.last_file = Some((path, 0));
@@ -57,7 +79,35 @@ pub fn replay(
             let Some(payload) = bytes.get(body..body + len) else {
                 break;
             };
-            if checksum(lsn, payload) != crc || lsn < stats.next_lsn {
+            if checksum(lsn, payload) != crc {
+                break;
+            }
+            if records == 0 && stats.records > 0 && (lsn != stats.next_lsn || torn_in.is_some()) {
+                // Records go on after the log ended (a torn tail), after a gap, or from an earlier LSN.
+                match mode {
+                    ReplayMode::Live => return Ok(finish(stats, first_lsn_if_empty)),
+                    ReplayMode::Recover => {
+                        let end = torn_in.as_deref().unwrap_or(&path);
+                        let problem = if torn_in.is_some() {
+                            "records follow a torn write".to_string()
+                        } else if lsn > stats.next_lsn {
+                            format!("records {} to {} are missing", stats.next_lsn, lsn - 1)
+                        } else {
+                            format!(
+                                "record {lsn} comes again after record {}",
+                                stats.next_lsn - 1
+                            )
+                        };
+                        return Err(format!(
+                            "{} is corrupt in the middle of the log ({problem}); restore the directory from a \
+                             backup, or move the files from this one on away to accept the loss",
+                            end.display()
+                        ));
+                    }
+                }
+            }
+            if lsn < stats.next_lsn {
+                // Within a file, an earlier LSN is a leftover, not a record: the file ends here.
                 break;
             }
             if lsn > after {
@@ -77,26 +127,42 @@ pub fn replay(
             .rposition(|&b| b != 0)
             .map_or(0, |last| last + 1);
         if records > 0 || torn > 0 {
-            if let Some(end) = &ended {
-                return Err(format!(
-                    "{} is corrupt in the middle of the log; restore it from a backup or move it away to accept the loss",
-                    end.display()
-                ));
+            if let Some(end) = torn_in {
+                return match mode {
+                    ReplayMode::Live => Ok(finish(stats, first_lsn_if_empty)),
+                    ReplayMode::Recover => Err(format!(
+                        "{} is corrupt in the middle of the log; restore the directory from a backup, or move \
+                         the files from this one on away to accept the loss",
+                        end.display()
+                    )),
+                };
             }
             stats.torn_bytes += torn as u64;
             if torn > 0 {
-                ended = Some(path.clone());
+                if mode == ReplayMode::Live {
+                    // A write in progress, most likely.
+                    stats.last_file = Some((path, offset as u64));
+                    return Ok(finish(stats, first_lsn_if_empty));
+                }
+                torn_in = Some(path.clone());
             }
             stats.last_file = Some((path, offset as u64));
         } else {
-            // A prepared file: the writer continues in the last file with records, or in the first prepared one.
-            if stats.last_file.is_none() {
-                stats.last_file = Some((path.clone(), offset as u64));
+            if mode == ReplayMode::Live {
+                // The writer may be filling this file while later ones are read: stop at a consistent prefix.
+                return Ok(finish(stats, first_lsn_if_empty));
             }
-            ended.get_or_insert(path);
+            if stats.last_file.is_none() {
+                // No records yet: the writer starts in the first prepared file.
+                stats.last_file = Some((path, offset as u64));
+            }
         }
     }
+    Ok(finish(stats, first_lsn_if_empty))
+}
+
+fn finish(mut stats: ReplayStats, first_lsn_if_empty: u64) -> ReplayStats {
     // Never hand out an LSN at or below a checkpoint, even when the log files are gone.
     stats.next_lsn = stats.next_lsn.max(first_lsn_if_empty);
-    Ok(stats)
+    stats
 }

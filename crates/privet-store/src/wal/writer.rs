@@ -16,7 +16,10 @@ use std::time::{Duration, Instant};
 
 use crate::durable::{SyncingFile, sync_dir};
 
-use super::{HEADER_LEN, MAGIC, TMP_SUFFIX, checksum, file_name, list_files, read_first_lsn};
+use super::{
+    HEADER_LEN, MAGIC, MAX_PAYLOAD, TMP_SUFFIX, checksum, file_name, list_files, parse_file_name,
+    read_first_lsn,
+};
 
 /// The size of the first log file a writer creates; each next one doubles, up to the configured size, so that a
 /// store that writes little never writes large files of zeros.
@@ -32,6 +35,8 @@ pub struct WalWriter {
     capacity: u64,
     max_file_bytes: u64,
     next_lsn: u64,
+    /// Bytes appended since the last sync (the group being committed).
+    group_bytes: u64,
     /// Prepared, empty files with their final names, in order.
     spares: VecDeque<PathBuf>,
     /// The file being prepared in the background.
@@ -49,7 +54,7 @@ pub struct SyncTimes {
     pub write: Duration,
     /// `fdatasync`.
     pub fsync: Duration,
-    /// Rolling over to the next file (waiting for it to be prepared, if it is not yet).
+    /// Rolling over to the next file.
     pub roll: Duration,
 }
 
@@ -65,6 +70,9 @@ impl WalWriter {
     ) -> std::io::Result<WalWriter> {
         std::fs::create_dir_all(dir)?;
         remove_unfinished(dir)?;
+        // A preparation the previous process renamed but may not have made durable: records must never go into
+        // a file whose name a power cut could still undo.
+        sync_dir(dir)?;
         let files = list_files(dir)?;
         let mut next_seq = files.last().map_or(1, |(seq, _)| seq + 1);
         let (file, valid_len, spares) = match last_file {
@@ -81,9 +89,10 @@ impl WalWriter {
                     valid_len
                 };
                 // Files after the current one are prepared spares (replay found no records in them).
+                let current = seq_of(&path);
                 let spares = files
                     .into_iter()
-                    .filter(|(_, p)| *p > path)
+                    .filter(|(seq, _)| Some(*seq) > current)
                     .map(|(_, p)| p)
                     .collect();
                 (file, valid_len, spares)
@@ -95,19 +104,21 @@ impl WalWriter {
                 (file, MAGIC.len() as u64, VecDeque::new())
             }
         };
+        let (file, capacity) = positioned(file, valid_len)?;
         let mut writer = WalWriter {
             dir: dir.to_path_buf(),
-            file: BufWriter::with_capacity(1 << 20, file),
-            file_bytes: 0,
-            capacity: 0,
+            file,
+            file_bytes: valid_len,
+            capacity,
             max_file_bytes,
             next_lsn,
+            group_bytes: 0,
             spares,
             preparing: None,
             next_seq,
             last_sync: SyncTimes::default(),
         };
-        writer.begin(valid_len)?;
+        writer.prepare_ahead();
         Ok(writer)
     }
 
@@ -119,34 +130,44 @@ impl WalWriter {
     /// Appends one record and returns its LSN. Not durable until [`WalWriter::sync`].
     pub fn append(&mut self, payload: &[u8]) -> std::io::Result<u64> {
         let lsn = self.next_lsn;
-        let len = u32::try_from(payload.len())
-            .map_err(|_| std::io::Error::other("WAL record larger than 4 GiB"))?;
+        // Replay reads no longer record (it would take it for garbage and cut it), so none is written.
+        if payload.len() > MAX_PAYLOAD {
+            return Err(std::io::Error::other(format!(
+                "a write-ahead log record of {} bytes is over the limit of {MAX_PAYLOAD}",
+                payload.len()
+            )));
+        }
+        if self.group_bytes == 0 {
+            self.last_sync = SyncTimes::default();
+        }
         let mut header = [0u8; HEADER_LEN];
-        header[0..4].copy_from_slice(&len.to_le_bytes());
+        header[0..4].copy_from_slice(&(payload.len() as u32).to_le_bytes());
         header[4..8].copy_from_slice(&checksum(lsn, payload).to_le_bytes());
         header[8..16].copy_from_slice(&lsn.to_le_bytes());
         self.file.write_all(&header)?;
         self.file.write_all(payload)?;
-        self.file_bytes += (HEADER_LEN + payload.len()) as u64;
+        let bytes = (HEADER_LEN + payload.len()) as u64;
+        self.file_bytes += bytes;
+        self.group_bytes += bytes;
         self.next_lsn += 1;
         Ok(lsn)
     }
 
     /// Makes every appended record durable (one `fdatasync` for the whole group), then rolls to the next file if
-    /// this one is nearly full.
+    /// a group like this one would not fit in what is left of the current one.
     ///
-    /// A failure to roll over is not a failure of the sync (the records are durable): the writer keeps appending
-    /// to the current file, which grows, and tries again at the next sync.
+    /// Rolling over never waits: when the next file is not prepared yet, or preparing it failed, the writer keeps
+    /// appending to the current file (which then grows) and tries again at the next sync.
     pub fn sync(&mut self) -> std::io::Result<()> {
         let began = Instant::now();
         self.file.flush()?;
         let written = Instant::now();
         self.file.get_ref().sync_data()?;
         let synced = Instant::now();
-        if self.file_bytes >= self.capacity - self.capacity / 16 {
-            if let Err(e) = self.roll() {
-                tracing::warn!(error = %e, "cannot start the next write-ahead log file; the current one grows");
-            }
+        let group = std::mem::take(&mut self.group_bytes);
+        let room = self.capacity.saturating_sub(self.file_bytes);
+        if room <= group.max(self.capacity / 16) {
+            self.roll();
         }
         self.last_sync = SyncTimes {
             write: written - began,
@@ -156,7 +177,7 @@ impl WalWriter {
         Ok(())
     }
 
-    /// Where the time of the last [`WalWriter::sync`] went.
+    /// Where the time of the last [`WalWriter::sync`] went (zero when the current group has not synced).
     pub fn last_sync(&self) -> SyncTimes {
         self.last_sync
     }
@@ -166,44 +187,80 @@ impl WalWriter {
         truncate_dir(&self.dir, checkpoint)
     }
 
-    /// Continues in the next prepared file, and starts preparing the one after it.
-    fn roll(&mut self) -> std::io::Result<()> {
-        let path = match self.spares.pop_front() {
-            Some(path) => path,
-            None => match self.preparing.take().map(JoinHandle::join) {
-                Some(Ok(Ok(path))) => path,
-                // The background preparation failed: try once more here, reporting the error if it fails again.
-                _ => {
-                    let size = next_size(self.capacity, self.max_file_bytes);
-                    let path = prepare(&self.dir, self.next_seq, size)?;
-                    self.next_seq += 1;
-                    path
-                }
-            },
-        };
-        let file = OpenOptions::new().read(true).write(true).open(path)?;
-        self.file = BufWriter::with_capacity(1 << 20, file);
-        self.begin(MAGIC.len() as u64)
+    /// Waits for the file being prepared, if any (tests use it to make rolling over deterministic).
+    pub fn wait_for_next_file(&mut self) {
+        if let Some(Ok(Ok(path))) = self.preparing.take().map(JoinHandle::join) {
+            self.spares.push_back(path);
+        }
+        self.prepare_ahead();
     }
 
-    /// Positions the (new) current file at `valid_len`, and makes sure the next file is being prepared.
-    fn begin(&mut self, valid_len: u64) -> std::io::Result<()> {
-        let file = self.file.get_mut();
-        file.seek(SeekFrom::Start(valid_len))?;
-        self.capacity = file.metadata()?.len().max(valid_len);
-        self.file_bytes = valid_len;
-        if self.spares.is_empty() && self.preparing.is_none() {
-            let (dir, seq) = (self.dir.clone(), self.next_seq);
-            let size = next_size(self.capacity, self.max_file_bytes);
-            self.next_seq += 1;
-            self.preparing = Some(
-                std::thread::Builder::new()
-                    .name("privet-wal-prepare".into())
-                    .spawn(move || prepare(&dir, seq, size))?,
-            );
+    /// Continues in the next prepared file if there is one, and starts preparing the one after it.
+    fn roll(&mut self) {
+        if self.spares.is_empty() && self.preparing.as_ref().is_some_and(JoinHandle::is_finished) {
+            match self.preparing.take().map(JoinHandle::join) {
+                Some(Ok(Ok(path))) => self.spares.push_back(path),
+                Some(Ok(Err(e))) => {
+                    tracing::warn!(error = %e, "cannot prepare the next write-ahead log file; the current one grows")
+                }
+                Some(Err(_)) => tracing::warn!("the write-ahead log's preparing thread panicked"),
+                None => {}
+            }
         }
-        Ok(())
+        if let Some(path) = self.spares.front() {
+            let opened = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .and_then(|file| positioned(file, MAGIC.len() as u64));
+            match opened {
+                Ok((file, capacity)) => {
+                    self.spares.pop_front();
+                    self.file = file;
+                    self.capacity = capacity;
+                    self.file_bytes = MAGIC.len() as u64;
+                }
+                Err(e) => {
+                    // Set aside (an empty file left between files with records is skipped by replay and deleted
+                    // by truncation), so that another file is prepared.
+                    self.spares.pop_front();
+                    tracing::warn!(error = %e, "cannot open the next write-ahead log file; the current one grows")
+                }
+            }
+        }
+        self.prepare_ahead();
     }
+
+    /// Starts preparing the next file in the background unless one is ready or on its way.
+    fn prepare_ahead(&mut self) {
+        if !self.spares.is_empty() || self.preparing.is_some() {
+            return;
+        }
+        let (dir, seq) = (self.dir.clone(), self.next_seq);
+        let size = next_size(self.capacity, self.max_file_bytes);
+        self.next_seq += 1;
+        match std::thread::Builder::new()
+            .name("privet-wal-prepare".into())
+            .spawn(move || prepare(&dir, seq, size))
+        {
+            Ok(handle) => self.preparing = Some(handle),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start preparing the next write-ahead log file")
+            }
+        }
+    }
+}
+
+/// A log file opened for appending at `valid_len`, and its prepared size.
+fn positioned(mut file: File, valid_len: u64) -> std::io::Result<(BufWriter<File>, u64)> {
+    file.seek(SeekFrom::Start(valid_len))?;
+    let capacity = file.metadata()?.len().max(valid_len);
+    Ok((BufWriter::with_capacity(1 << 20, file), capacity))
+}
+
+/// The sequence number in a log file's name.
+fn seq_of(path: &Path) -> Option<u64> {
+    path.file_name()?.to_str().and_then(parse_file_name)
 }
 
 /// The size to prepare the file after one of `current` bytes: double, between [`FIRST_FILE_BYTES`] and the
@@ -226,15 +283,29 @@ impl Drop for WalWriter {
 }
 
 /// Writes a log file of `size` bytes (the magic, then zeros) under a temporary name, syncs it, and renames it to
-/// its final name, so that a file with a log name is always complete.
+/// its final name, so that a file with a log name is always complete. On failure nothing is left behind.
 fn prepare(dir: &Path, seq: u64, size: u64) -> std::io::Result<PathBuf> {
     let path = dir.join(file_name(seq));
     let tmp = dir.join(format!("{}{TMP_SUFFIX}", file_name(seq)));
+    let written = write_zeros(&tmp, size).and_then(|()| std::fs::rename(&tmp, &path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    if let Err(e) = sync_dir(dir) {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(path)
+}
+
+/// Writes the magic and zeros up to `size` bytes to a new file at `path`, synced.
+fn write_zeros(path: &Path, size: u64) -> std::io::Result<()> {
     let file = OpenOptions::new()
         .create(true)
         .truncate(true)
         .write(true)
-        .open(&tmp)?;
+        .open(path)?;
     // Synced as it goes, so that the log's own syncs never queue behind these zeros.
     let mut file = SyncingFile::new(file);
     file.write_all(MAGIC)?;
@@ -246,9 +317,7 @@ fn prepare(dir: &Path, seq: u64, size: u64) -> std::io::Result<PathBuf> {
         written += n as u64;
     }
     file.finish()?;
-    std::fs::rename(&tmp, &path)?;
-    sync_dir(dir)?;
-    Ok(path)
+    Ok(())
 }
 
 /// Removes files a crash left half prepared.
@@ -265,26 +334,46 @@ fn remove_unfinished(dir: &Path) -> std::io::Result<()> {
 /// Overwrites with zeros whatever follows the valid records of `file` (a write a crash interrupted), so that no
 /// leftover of it can be read as a record once new records are written over part of it.
 fn zero_torn_tail(file: &mut File, valid_len: u64) -> std::io::Result<()> {
-    let mut tail = Vec::new();
+    let mut chunk = vec![0u8; 1 << 20];
+    let (mut offset, mut end) = (valid_len, valid_len);
     file.seek(SeekFrom::Start(valid_len))?;
-    file.read_to_end(&mut tail)?;
-    if let Some(last) = tail.iter().rposition(|&b| b != 0) {
+    loop {
+        let n = file.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        if let Some(last) = chunk[..n].iter().rposition(|&b| b != 0) {
+            end = offset + last as u64 + 1;
+        }
+        offset += n as u64;
+    }
+    if end > valid_len {
         file.seek(SeekFrom::Start(valid_len))?;
-        file.write_all(&vec![0u8; last + 1])?;
+        chunk.fill(0);
+        let mut left = end - valid_len;
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            file.write_all(&chunk[..n])?;
+            left -= n as u64;
+        }
         file.sync_data()?;
     }
     Ok(())
 }
 
-/// Deletes the log files in `dir` that only hold records at or below `checkpoint`: a file goes when the next
-/// file's first record follows the checkpoint by at most one. The file being written (the last one with records)
-/// and the prepared files after it are never deleted.
+/// Deletes the log files in `dir` that only hold records at or below `checkpoint`: a file goes when the first
+/// record of the next file that has one follows the checkpoint by at most one. The file being written (the last
+/// one with records) and the prepared files after it are never deleted; an empty file left between files with
+/// records (a preparation that was not used) goes with the files before it.
 pub fn truncate_dir(dir: &Path, checkpoint: u64) -> std::io::Result<usize> {
     let files = list_files(dir)?;
+    let firsts = files
+        .iter()
+        .map(|(_, path)| read_first_lsn(path))
+        .collect::<std::io::Result<Vec<_>>>()?;
     let mut deleted = 0;
-    for pair in files.windows(2) {
-        let (_, path) = &pair[0];
-        match read_first_lsn(&pair[1].1)? {
+    for (i, (_, path)) in files.iter().enumerate() {
+        match firsts[i + 1..].iter().flatten().next() {
             Some(next_first) if next_first.saturating_sub(1) <= checkpoint => {
                 std::fs::remove_file(path)?;
                 deleted += 1;
