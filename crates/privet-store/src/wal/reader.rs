@@ -98,11 +98,7 @@ pub fn replay(
                                 stats.next_lsn - 1
                             )
                         };
-                        return Err(format!(
-                            "{} is corrupt in the middle of the log ({problem}); restore the directory from a \
-                             backup, or move the files from this one on away to accept the loss",
-                            end.display()
-                        ));
+                        return Err(corrupt(end, &problem));
                     }
                 }
             }
@@ -128,14 +124,8 @@ pub fn replay(
             .map_or(0, |last| last + 1);
         if records > 0 || torn > 0 {
             if let Some(end) = torn_in {
-                return match mode {
-                    ReplayMode::Live => Ok(finish(stats, first_lsn_if_empty)),
-                    ReplayMode::Recover => Err(format!(
-                        "{} is corrupt in the middle of the log; restore the directory from a backup, or move \
-                         the files from this one on away to accept the loss",
-                        end.display()
-                    )),
-                };
+                // Only when recovering: a live reader stopped at the torn tail.
+                return Err(corrupt(&end, "data follows a torn write"));
             }
             stats.torn_bytes += torn as u64;
             if torn > 0 {
@@ -159,6 +149,15 @@ pub fn replay(
         }
     }
     Ok(finish(stats, first_lsn_if_empty))
+}
+
+/// The error for records that go on after the log ended in `end`.
+fn corrupt(end: &Path, problem: &str) -> String {
+    format!(
+        "{} is corrupt in the middle of the log ({problem}); restore the directory from a backup, or move the \
+         files from this one on away to accept the loss",
+        end.display()
+    )
 }
 
 fn finish(mut stats: ReplayStats, first_lsn_if_empty: u64) -> ReplayStats {

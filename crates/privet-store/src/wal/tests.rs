@@ -447,7 +447,7 @@ fn missing_records_are_an_error_on_recovery_and_the_end_for_a_live_reader() {
         &[9; 10],
     );
     let err = replay(dir.path(), 0, 1, ReplayMode::Recover, |_, _| Ok(())).unwrap_err();
-    assert!(err.contains("corrupt in the middle"), "{err}");
+    assert!(err.contains("records follow a torn write"), "{err}");
     let mut live = Vec::new();
     replay(dir.path(), 0, 1, ReplayMode::Live, |lsn, _| {
         live.push(lsn);
@@ -455,6 +455,14 @@ fn missing_records_are_an_error_on_recovery_and_the_end_for_a_live_reader() {
     })
     .unwrap();
     assert_eq!(live, vec![1, 2]);
+
+    // A first file holding only a torn write, then records.
+    raw_file(&dir.path().join(file_name(1)), 0..0, 100);
+    write_at(&dir.path().join(file_name(1)), 20, &[9; 10]);
+    let err = replay(dir.path(), 0, 1, ReplayMode::Recover, |_, _| Ok(())).unwrap_err();
+    assert!(err.contains("data follows a torn write"), "{err}");
+    let stats = replay(dir.path(), 0, 1, ReplayMode::Live, |_, _| Ok(())).unwrap();
+    assert_eq!(stats.records, 0);
 }
 
 #[test]

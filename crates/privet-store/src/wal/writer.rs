@@ -182,13 +182,9 @@ impl WalWriter {
         self.last_sync
     }
 
-    /// Deletes log files whose records all have an LSN at or below `checkpoint`. Returns how many were deleted.
-    pub fn truncate(&self, checkpoint: u64) -> std::io::Result<usize> {
-        truncate_dir(&self.dir, checkpoint)
-    }
-
-    /// Waits for the file being prepared, if any (tests use it to make rolling over deterministic).
-    pub fn wait_for_next_file(&mut self) {
+    /// Waits for the file being prepared, if any, so that tests roll over deterministically.
+    #[cfg(test)]
+    pub(crate) fn wait_for_next_file(&mut self) {
         if let Some(Ok(Ok(path))) = self.preparing.take().map(JoinHandle::join) {
             self.spares.push_back(path);
         }
@@ -367,19 +363,22 @@ fn zero_torn_tail(file: &mut File, valid_len: u64) -> std::io::Result<()> {
 /// records (a preparation that was not used) goes with the files before it.
 pub fn truncate_dir(dir: &Path, checkpoint: u64) -> std::io::Result<usize> {
     let files = list_files(dir)?;
-    let firsts = files
-        .iter()
-        .map(|(_, path)| read_first_lsn(path))
-        .collect::<std::io::Result<Vec<_>>>()?;
     let mut deleted = 0;
-    for (i, (_, path)) in files.iter().enumerate() {
-        match firsts[i + 1..].iter().flatten().next() {
-            Some(next_first) if next_first.saturating_sub(1) <= checkpoint => {
-                std::fs::remove_file(path)?;
-                deleted += 1;
-            }
-            _ => break,
+    // Files before `kept` are gone; each file's first record is read once, and only until a file must stay.
+    let mut kept = 0;
+    for next in 1..files.len() {
+        let Some(next_first) = read_first_lsn(&files[next].1)? else {
+            continue;
+        };
+        if next_first.saturating_sub(1) > checkpoint {
+            break;
         }
+        // Every file before `next` holds records at or below the checkpoint, or none.
+        for (_, path) in &files[kept..next] {
+            std::fs::remove_file(path)?;
+            deleted += 1;
+        }
+        kept = next;
     }
     if deleted > 0 {
         sync_dir(dir)?;
