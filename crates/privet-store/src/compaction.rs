@@ -256,6 +256,7 @@ fn compact(
         if inputs.len() < threshold {
             continue;
         }
+        let started = std::time::Instant::now();
         let mut batches: Vec<RecordBatch> = Vec::new();
         for s in &inputs {
             batches.extend(
@@ -296,6 +297,7 @@ fn compact(
             segments_in = inputs.len(),
             segments_out,
             rows_out,
+            ms = started.elapsed().as_millis() as u64,
             "merged segments"
         );
         report.days += 1;

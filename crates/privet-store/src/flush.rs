@@ -117,7 +117,12 @@ fn flush(
         .metrics
         .flush_seconds
         .observe(started.elapsed().as_secs_f64());
-    tracing::debug!(rows = memtable.rows(), lsn, "flushed");
+    tracing::debug!(
+        rows = memtable.rows(),
+        lsn,
+        ms = started.elapsed().as_millis() as u64,
+        "flushed"
+    );
     Ok(sealed)
 }
 

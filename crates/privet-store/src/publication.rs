@@ -191,6 +191,7 @@ impl Publication {
         segments: &[Arc<SegmentInfo>],
         graveyard: &mut Graveyard,
     ) -> Result<PublicationReport> {
+        let started = Instant::now();
         for s in segments {
             if !self.opened.contains_key(&s.path) {
                 let sightings = self.open_segment(version, project, s)?;
@@ -298,6 +299,7 @@ impl Publication {
             published = report.published,
             segments = report.segments_rewritten,
             rows = report.rows_unsealed,
+            ms = started.elapsed().as_millis() as u64,
             "published values now shared by k people"
         );
         Ok(report)

@@ -262,6 +262,9 @@ struct Inner {
     withheld: Key,
     /// Randomly keyed hasher for [`State::written`].
     fingerprints: hashbrown::DefaultHashBuilder,
+    /// Random SipHash key of [`Vault::recent_key`], drawn when the vault is opened (the cache it keys is in
+    /// memory only).
+    recent_key: (u64, u64),
     limits: Limits,
 }
 
@@ -320,9 +323,10 @@ impl Known {
 struct State {
     /// lookup hash → pseudonym, for identifiers already seen.
     ids: HashMap<[u8; 32], i64>,
-    /// `project \0 kind \0 value` → pseudonym: the hot path, which skips the HMAC for values seen recently.
-    /// (In memory only, like the request that carried the value.)
-    recent: HashMap<Box<str>, i64>,
+    /// [`Vault::recent_key`] → pseudonym: the hot path, which skips the HMAC for values seen recently. Keyed
+    /// hashes rather than the values: a lookup compares 16 bytes in the table (no pointer to follow, no string
+    /// to compare), a miss builds no key, and this cache holds no identifier.
+    recent: HashMap<u128, i64>,
     /// Data keys of subjects used recently.
     data_keys: HashMap<i64, Key>,
     /// Known personal values (for the free-text scanner), per subject.
@@ -358,6 +362,7 @@ impl Vault {
                 published: Published::default(),
                 withheld,
                 fingerprints: hashbrown::DefaultHashBuilder::default(),
+                recent_key: (rand::rng().next_u64(), rand::rng().next_u64()),
                 limits,
             }),
         })
@@ -385,19 +390,11 @@ impl Vault {
         value: &str,
         ticket: &mut Ticket,
     ) -> Result<Pseudonym> {
-        // The hot path: a value seen recently, found without allocating (the key is built in a reused buffer).
-        // A miss takes the key it built along, so it is spelled once either way.
-        let found = RECENT_KEY.with_borrow_mut(|key| {
-            recent_key(key, project, &kind, value);
-            match self.inner.state.lock().recent.get(key.as_str()) {
-                Some(p) => Ok(*p),
-                None => Err(Box::<str>::from(key.as_str())),
-            }
-        });
-        let recent = match found {
-            Ok(p) => return Ok(Pseudonym(p)),
-            Err(recent) => recent,
-        };
+        // The hot path: a value seen recently, found by a keyed hash without allocating.
+        let recent = self.recent_key(project, &kind, value);
+        if let Some(p) = self.inner.state.lock().recent.get(&recent) {
+            return Ok(Pseudonym(*p));
+        }
         let tag = kind.tag();
         let lookup = self.id_lookup(project, &tag, value);
         // Under the state lock, so two requests never give one value two pseudonyms.
@@ -434,6 +431,29 @@ impl Vault {
             sealed_id: sealed,
         }));
         Ok(Pseudonym(pseudonym))
+    }
+
+    /// The [`State::recent`] key of an identifier: SipHash-1-3 (128 bits, randomly keyed) of the project, the
+    /// kind and the value, the names length-prefixed. The key is random and the hashes never leave the process,
+    /// so a sender who chooses identifiers has nothing to work from: two of them share a pseudonym only with
+    /// negligible probability. (SipHash-2-4 measured 2% slower over the whole pipeline.)
+    fn recent_key(&self, project: ProjectId, kind: &IdKind<'_>, value: &str) -> u128 {
+        use siphasher::sip128::{Hasher128, SipHasher13};
+        use std::hash::Hasher;
+        let (k0, k1) = self.inner.recent_key;
+        let mut h = SipHasher13::new_with_keys(k0, k1);
+        h.write_i64(project.0);
+        let (class, name) = match kind {
+            IdKind::Person => (0, ""),
+            IdKind::Group(key) => (1, *key),
+            IdKind::Property(name) => (2, *name),
+        };
+        h.write_u8(class);
+        h.write_usize(name.len());
+        h.write(name.as_bytes());
+        h.write_usize(value.len());
+        h.write(value.as_bytes());
+        h.finish128().as_u128()
     }
 
     /// The pseudonym of `value` if the vault knows it (never creates one).
@@ -752,23 +772,8 @@ impl Vault {
     }
 }
 
-thread_local! {
-    /// The buffer [`recent_key`] spells keys into, so a cache hit allocates nothing.
-    static RECENT_KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-}
-
-/// Writes the [`State::recent`] key of an identifier into `out`: `project \0 tag \0 value`.
-fn recent_key(out: &mut String, project: ProjectId, kind: &IdKind<'_>, value: &str) {
-    out.clear();
-    out.push_str(itoa::Buffer::new().format(project.0));
-    out.push('\0');
-    kind.write_tag(out);
-    out.push('\0');
-    out.push_str(value);
-}
-
 /// Caches a recently used value; a full cache is emptied (the lookup-hash cache below it is still warm).
-fn remember(recent: &mut HashMap<Box<str>, i64>, key: Box<str>, pseudonym: i64) {
+fn remember(recent: &mut HashMap<u128, i64>, key: u128, pseudonym: i64) {
     if recent.len() >= RECENT_LIMIT {
         recent.clear();
     }

@@ -321,17 +321,54 @@ fn every_subject_of_a_project_is_revealed_in_one_pass() {
     assert!(!seen.contains(&other.0));
 }
 
+/// The hot-path cache is keyed by a hash of (project, kind, value): every part must count, and no shift of the
+/// boundary between a group key and a value may make two identifiers one.
 #[test]
-fn the_recent_key_is_spelled_like_the_tag() {
-    let mut key = String::new();
-    for kind in [
-        IdKind::Person,
-        IdKind::Group("org_id"),
-        IdKind::Property("ticket"),
-    ] {
-        super::recent_key(&mut key, ProjectId(7), &kind, "user-1");
-        assert_eq!(key, format!("7\0{}\0user-1", kind.tag()));
-    }
+fn recent_keys_separate_projects_kinds_and_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = Vault::open(dir.path(), Key::random()).unwrap();
+    let keys = [
+        vault.recent_key(ProjectId(7), &IdKind::Person, "user-1"),
+        vault.recent_key(ProjectId(8), &IdKind::Person, "user-1"),
+        vault.recent_key(ProjectId(7), &IdKind::Group("org_id"), "user-1"),
+        vault.recent_key(ProjectId(7), &IdKind::Property("org_id"), "user-1"),
+        vault.recent_key(ProjectId(7), &IdKind::Group("org_"), "iduser-1"),
+        vault.recent_key(ProjectId(7), &IdKind::Person, "user-2"),
+    ];
+    let distinct: std::collections::HashSet<u128> = keys.iter().copied().collect();
+    assert_eq!(distinct.len(), keys.len(), "{keys:?}");
+    assert_eq!(
+        keys[0],
+        vault.recent_key(ProjectId(7), &IdKind::Person, "user-1")
+    );
+    // Randomly keyed: another vault (or process) hashes the same identifier differently.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = Vault::open(other_dir.path(), Key::random()).unwrap();
+    assert_ne!(
+        keys[0],
+        other.recent_key(ProjectId(7), &IdKind::Person, "user-1")
+    );
+    // The cache holds each pseudonym under its identifier's key, and only there.
+    let mut ticket = Ticket::default();
+    let ada = vault
+        .pseudonym(P, IdKind::Person, "ada@example.com", &mut ticket)
+        .unwrap();
+    let bob = vault
+        .pseudonym(P, IdKind::Person, "bob@example.com", &mut ticket)
+        .unwrap();
+    assert_ne!(ada, bob);
+    let cached = |value: &str| {
+        vault
+            .inner
+            .state
+            .lock()
+            .recent
+            .get(&vault.recent_key(P, &IdKind::Person, value))
+            .copied()
+    };
+    assert_eq!(cached("ada@example.com"), Some(ada.0));
+    assert_eq!(cached("bob@example.com"), Some(bob.0));
+    assert_eq!(cached("eve@example.com"), None);
 }
 
 /// Emptying a full cache must not lose what is still queued for the writer: a subject created moments ago keeps

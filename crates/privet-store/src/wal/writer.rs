@@ -283,6 +283,7 @@ impl Drop for WalWriter {
 fn prepare(dir: &Path, seq: u64, size: u64) -> std::io::Result<PathBuf> {
     let path = dir.join(file_name(seq));
     let tmp = dir.join(format!("{}{TMP_SUFFIX}", file_name(seq)));
+    let started = std::time::Instant::now();
     let written = write_zeros(&tmp, size).and_then(|()| std::fs::rename(&tmp, &path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
@@ -292,6 +293,13 @@ fn prepare(dir: &Path, seq: u64, size: u64) -> std::io::Result<PathBuf> {
         let _ = std::fs::remove_file(&path);
         return Err(e);
     }
+    // With the merges' and flushes' times, this tells what else wrote when a group commit was slow.
+    tracing::debug!(
+        seq,
+        bytes = size,
+        ms = started.elapsed().as_millis() as u64,
+        "prepared a write-ahead log file"
+    );
     Ok(path)
 }
 
