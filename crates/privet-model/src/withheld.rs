@@ -142,19 +142,25 @@ pub fn withhold_place(
         dims.city = None;
         return;
     }
-    let mut k = String::with_capacity(64);
-    key_of(&mut k, Dimension::Region, dims);
-    if !published(Dimension::Region, &k) {
-        out.region = dims.region.take();
-        out.city = dims.city.take();
-        return;
-    }
-    if dims.city.is_some() {
-        key_of(&mut k, Dimension::City, dims);
-        if !published(Dimension::City, &k) {
+    KEY.with_borrow_mut(|k| {
+        key_of(k, Dimension::Region, dims);
+        if !published(Dimension::Region, k) {
+            out.region = dims.region.take();
             out.city = dims.city.take();
+            return;
         }
-    }
+        if dims.city.is_some() {
+            key_of(k, Dimension::City, dims);
+            if !published(Dimension::City, k) {
+                out.city = dims.city.take();
+            }
+        }
+    });
+}
+
+thread_local! {
+    /// The buffer [`withhold_place`] and [`withhold_client`] spell keys into (two allocations fewer per event).
+    static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// Keeps in `dims` the most precise client combination that `published` allows; moves the rest into `out`.
@@ -172,17 +178,20 @@ pub fn withhold_client(
     if !has_family && !versions {
         return;
     }
-    let mut k = String::with_capacity(64);
-    let family = !has_family || {
-        key_of(&mut k, Dimension::ClientFamily, dims);
-        published(Dimension::ClientFamily, &k)
-    };
-    if family && versions {
-        key_of(&mut k, Dimension::Client, dims);
-        if published(Dimension::Client, &k) {
-            return;
-        }
-    } else if family {
+    let (family, shown) = KEY.with_borrow_mut(|k| {
+        let family = !has_family || {
+            key_of(k, Dimension::ClientFamily, dims);
+            published(Dimension::ClientFamily, k)
+        };
+        let shown = if family && versions {
+            key_of(k, Dimension::Client, dims);
+            published(Dimension::Client, k)
+        } else {
+            family
+        };
+        (family, shown)
+    });
+    if shown {
         return;
     }
     out.os_version = dims.os_version.take();

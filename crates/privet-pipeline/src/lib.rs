@@ -30,7 +30,6 @@ use privet_model::{
     JsonKind, MinimalEvent, ProfileOp, ProfileTarget, ProfileUpdate, ProjectId, Pseudonym,
     RawEvent, RawProfileTarget, RawProfileUpdate,
 };
-use privet_vault::Known;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::registry::Registry;
 use serde_json::Value;
@@ -272,9 +271,8 @@ impl Pipeline {
         probe(Step::Client);
         transforms::web::apply(&mut w, cfg, &self.urls);
         probe(Step::Web);
-        let mut subjects: Vec<Pseudonym> = subject.into_iter().collect();
-        subjects.extend(&w.groups);
-        let known = self.known(&subjects, vaulted.iter(), vault);
+        let subjects = subject.into_iter().chain(w.groups.iter().copied());
+        let known = self.known(subjects, vaulted.iter(), vault);
         let scanner = &policy.scanner;
         let mut redacted = scan_props(&mut w.sorted.other, scanner, &known);
         for column in [
@@ -345,9 +343,8 @@ impl Pipeline {
                         );
                         let (settled, vaulted) =
                             self.settle(&mut sorted, project, subject, cfg, vault);
-                        let mut subjects: Vec<Pseudonym> = subject.into_iter().collect();
-                        subjects.extend(groups);
-                        let known = self.known(&subjects, vaulted.iter(), vault);
+                        let subjects = subject.into_iter().chain(groups);
+                        let known = self.known(subjects, vaulted.iter(), vault);
                         let redacted = scan_props(&mut sorted.other, &policy.scanner, &known);
                         self.stats.spans_redacted.inc_by(redacted as u64);
                         let mut out = String::new();
@@ -397,14 +394,16 @@ impl Pipeline {
     /// set of values, kept beside them in the vault), and what this record carried.
     fn known<'a>(
         &self,
-        subjects: &[Pseudonym],
+        subjects: impl IntoIterator<Item = Pseudonym>,
         carried: impl Iterator<Item = &'a String>,
         vault: &dyn IdentityVault,
     ) -> Vec<Arc<KnownValues>> {
+        // What the record carried is usually in the vault already (it was stored by an earlier event): only the
+        // rest needs an automaton of its own, built for this record. (Usually nothing is carried: no allocation.)
+        let mut carried: Vec<&str> = carried.map(String::as_str).collect();
         let mut out: Vec<Arc<KnownValues>> = Vec::new();
-        let mut held: Vec<Arc<Known>> = Vec::new();
         for subject in subjects {
-            let known = vault.known_values(*subject);
+            let known = vault.known_values(subject);
             if known.values().is_empty() {
                 continue;
             }
@@ -412,18 +411,10 @@ impl Pipeline {
                 KnownValues::new(values.iter().map(String::as_str)).map(Arc::new)
             });
             out.extend(automaton.clone());
-            held.push(known);
+            if !carried.is_empty() {
+                carried.retain(|v| !known.values().iter().any(|h| h == v));
+            }
         }
-        // What the record carried is usually in the vault already (it was stored by an earlier event): only the
-        // rest needs an automaton of its own, built for this record.
-        let carried: Vec<&str> = carried
-            .map(String::as_str)
-            .filter(|v| {
-                !held
-                    .iter()
-                    .any(|known| known.values().iter().any(|h| h == v))
-            })
-            .collect();
         if !carried.is_empty() {
             out.extend(KnownValues::new(carried).map(Arc::new));
         }

@@ -17,6 +17,11 @@ use crate::vault::{IdKind, IdentityVault};
 
 const DEVICE_PREFIX: &str = "$device:";
 
+thread_local! {
+    /// The buffer a device id is spelled into with its prefix.
+    static DEVICE_ID: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 /// The properties this transform consumes.
 pub const FIELDS: &[(&str, Field)] = &[
     ("distinct_id", Field::DistinctId),
@@ -92,7 +97,11 @@ pub fn apply(w: &mut Working, project: ProjectId, config: &PolicyConfig, p: &dyn
         _ => {}
     }
     let groups = pseudonymize_properties(&mut w.sorted, project, config, p);
-    w.groups.extend(groups);
+    if w.groups.is_empty() {
+        w.groups = groups;
+    } else {
+        w.groups.extend(groups);
+    }
 }
 
 /// The pseudonymous ids of a person named by any of Mixpanel's three ids.
@@ -105,7 +114,15 @@ pub fn person_ids(
 ) -> EventIdentity {
     let pseudo = |id: &str| p.pseudonym(project, IdKind::Person, id);
     let device_id = device_id.and_then(real_id);
-    let device = device_id.map(|d| pseudo(&format!("{DEVICE_PREFIX}{d}")));
+    // Spelled in a reused buffer: one allocation fewer per event.
+    let device = device_id.map(|d| {
+        DEVICE_ID.with_borrow_mut(|id| {
+            id.clear();
+            id.push_str(DEVICE_PREFIX);
+            id.push_str(d);
+            pseudo(id)
+        })
+    });
     let distinct_id = distinct_id.and_then(real_id);
     let distinct = distinct_id.and_then(|d| match d.strip_prefix(DEVICE_PREFIX) {
         // "$device:undefined" is as missing as "undefined".
