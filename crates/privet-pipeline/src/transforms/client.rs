@@ -156,14 +156,18 @@ pub fn apply(
         .filter_map(|field| w.take(field))
         .find_map(|value| value.as_str());
     let mut client = Client {
-        os: w.take_string(Field::Os).map(Dim::from),
+        os: w.take_dim(Field::Os),
         os_version: w.take_text(Field::OsVersion).map(|v| major(&v).into()),
-        browser: w.take_string(Field::Browser).map(Dim::from),
+        browser: w.take_dim(Field::Browser),
         browser_version: w.take_text(Field::BrowserVersion).map(|v| major(&v).into()),
         device_type: w
             .take_text(Field::DeviceType)
             .or_else(|| w.take_text(Field::Device))
-            .map(|d| d.to_ascii_lowercase().into()),
+            .map(|d| {
+                let mut d = Dim::from(&*d);
+                d.make_ascii_lowercase();
+                d
+            }),
     };
     let reported = client.os.is_some() || client.browser.is_some();
     if !reported || client.device_type.is_none() {
@@ -178,7 +182,7 @@ pub fn apply(
             None => {}
         }
     }
-    w.dims.lib = w.take_string(Field::Lib).map(Dim::from);
+    w.dims.lib = w.take_dim(Field::Lib);
     w.dims.os = client.os;
     w.dims.os_version = client.os_version;
     w.dims.browser = client.browser;
@@ -193,12 +197,8 @@ pub fn apply(
 }
 
 /// The major part of a version ("120.0.6099" → "120").
-pub fn major(version: &str) -> String {
-    version
-        .split(['.', '_', ' '])
-        .next()
-        .unwrap_or(version)
-        .to_string()
+pub fn major(version: &str) -> &str {
+    version.split(['.', '_', ' ']).next().unwrap_or(version)
 }
 
 #[cfg(test)]

@@ -139,8 +139,8 @@ pub fn apply(
             .take_text(Field::CountryCode)
             .filter(|c| c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()))
             .map(|c| c.to_ascii_uppercase().into()),
-        region: w.take_string(Field::Region).map(Dim::from),
-        city: w.take_string(Field::City).map(Dim::from),
+        region: w.take_dim(Field::Region),
+        city: w.take_dim(Field::City),
     };
     let ip = ctx.client_ip.or(property_ip);
     let looked_up = ip.zip(geo).and_then(|(ip, geo)| geo.place(ip));

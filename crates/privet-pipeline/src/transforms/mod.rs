@@ -19,7 +19,7 @@ use hashbrown::HashMap;
 use privet_config::{PolicyConfig, PropertyAction};
 use privet_model::withheld::Withheld;
 use privet_model::{
-    Dimensions, EventIdentity, IdentityOp, MinimalEvent, Pseudonym, RawEvent, RawJson,
+    Dim, Dimensions, EventIdentity, IdentityOp, MinimalEvent, Pseudonym, RawEvent, RawJson,
     RawProperties,
 };
 use serde_json::{Map, Value};
@@ -355,9 +355,9 @@ impl<'a> Working<'a> {
         self.take(field)?.text_value()
     }
 
-    /// Takes a field as an owned string.
-    pub fn take_string(&mut self, field: Field) -> Option<String> {
-        self.take_text(field).map(Cow::into_owned)
+    /// Takes a field as a dimension value (short values are stored inline: no allocation).
+    pub fn take_dim(&mut self, field: Field) -> Option<Dim> {
+        self.take_text(field).map(|text| Dim::from(&*text))
     }
 
     /// Gives an identity field back, to be treated as any other property of that name (`alias` on an event other

@@ -181,9 +181,9 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig, urls: &Urls) {
                 .and_then(|p| path(&format!("http://x/{}", p.trim_start_matches('/'))))
                 .map(Dim::from)
         });
-    w.dims.utm_source = w.take_string(Field::UtmSource).map(Dim::from);
-    w.dims.utm_medium = w.take_string(Field::UtmMedium).map(Dim::from);
-    w.dims.utm_campaign = w.take_string(Field::UtmCampaign).map(Dim::from);
+    w.dims.utm_source = w.take_dim(Field::UtmSource);
+    w.dims.utm_medium = w.take_dim(Field::UtmMedium);
+    w.dims.utm_campaign = w.take_dim(Field::UtmCampaign);
     let referrer_host = referrer
         .as_deref()
         .filter(|r| *r != "$direct")
