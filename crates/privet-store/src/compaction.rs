@@ -256,7 +256,7 @@ fn compact(
         if inputs.len() < threshold {
             continue;
         }
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let mut batches: Vec<RecordBatch> = Vec::new();
         for s in &inputs {
             batches.extend(

@@ -49,24 +49,22 @@ pub enum IdKind<'a> {
 }
 
 impl IdKind<'_> {
-    fn tag(&self) -> String {
-        let mut tag = String::new();
-        self.write_tag(&mut tag);
-        tag
+    /// The kind's class (`p`, `g` or `v`) and name: the group key or property name, empty for a person.
+    fn parts(&self) -> (u8, &str) {
+        match self {
+            IdKind::Person => (b'p', ""),
+            IdKind::Group(key) => (b'g', key),
+            IdKind::Property(name) => (b'v', name),
+        }
     }
 
-    /// Appends the tag (`p`, `g:KEY` or `v:NAME`) to `out`.
-    fn write_tag(&self, out: &mut String) {
+    /// The tag stored with a subject and hashed into its lookups: `p`, `g:KEY` or `v:NAME`.
+    fn tag(&self) -> String {
+        let (class, name) = self.parts();
+        let class = char::from(class);
         match self {
-            IdKind::Person => out.push('p'),
-            IdKind::Group(key) => {
-                out.push_str("g:");
-                out.push_str(key);
-            }
-            IdKind::Property(name) => {
-                out.push_str("v:");
-                out.push_str(name);
-            }
+            IdKind::Person => class.to_string(),
+            _ => format!("{class}:{name}"),
         }
     }
 }
@@ -443,11 +441,7 @@ impl Vault {
         let (k0, k1) = self.inner.recent_key;
         let mut h = SipHasher13::new_with_keys(k0, k1);
         h.write_i64(project.0);
-        let (class, name) = match kind {
-            IdKind::Person => (0, ""),
-            IdKind::Group(key) => (1, *key),
-            IdKind::Property(name) => (2, *name),
-        };
+        let (class, name) = kind.parts();
         h.write_u8(class);
         h.write_usize(name.len());
         h.write(name.as_bytes());

@@ -321,6 +321,15 @@ fn every_subject_of_a_project_is_revealed_in_one_pass() {
     assert!(!seen.contains(&other.0));
 }
 
+/// Tags are stored with subjects and hashed into their lookups: a changed spelling would orphan every mapping
+/// of an existing vault.
+#[test]
+fn kind_tags_keep_their_stored_spelling() {
+    assert_eq!(IdKind::Person.tag(), "p");
+    assert_eq!(IdKind::Group("org_id").tag(), "g:org_id");
+    assert_eq!(IdKind::Property("ticket").tag(), "v:ticket");
+}
+
 /// The hot-path cache is keyed by a hash of (project, kind, value): every part must count, and no shift of the
 /// boundary between a group key and a value may make two identifiers one.
 #[test]

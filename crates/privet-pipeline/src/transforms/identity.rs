@@ -96,12 +96,7 @@ pub fn apply(w: &mut Working, project: ProjectId, config: &PolicyConfig, p: &dyn
         }
         _ => {}
     }
-    let groups = pseudonymize_properties(&mut w.sorted, project, config, p);
-    if w.groups.is_empty() {
-        w.groups = groups;
-    } else {
-        w.groups.extend(groups);
-    }
+    w.groups = pseudonymize_properties(&mut w.sorted, project, config, p);
 }
 
 /// The pseudonymous ids of a person named by any of Mixpanel's three ids.

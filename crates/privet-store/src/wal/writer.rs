@@ -283,7 +283,7 @@ impl Drop for WalWriter {
 fn prepare(dir: &Path, seq: u64, size: u64) -> std::io::Result<PathBuf> {
     let path = dir.join(file_name(seq));
     let tmp = dir.join(format!("{}{TMP_SUFFIX}", file_name(seq)));
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let written = write_zeros(&tmp, size).and_then(|()| std::fs::rename(&tmp, &path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
