@@ -118,34 +118,43 @@ impl PipelineStats {
 /// The steps of the event pipeline, in order (for [`Pipeline::event_probed`]).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Step {
+    /// The project's policy looked up, and each property sorted by its role (the policy's, a transform's
+    /// field, personal, or other).
+    Sort,
     Identity,
     /// The policy's actions and personal fields.
     Policy,
     Location,
     Client,
     Web,
-    /// Free-text scanning and serialising the remaining properties.
+    /// The person's and organisation's known values looked up, and free text scanned.
     Scan,
+    /// Withheld values sealed, the properties serialised.
+    Finish,
 }
 
 impl Step {
-    pub const ALL: [Step; 6] = [
+    pub const ALL: [Step; 8] = [
+        Step::Sort,
         Step::Identity,
         Step::Policy,
         Step::Location,
         Step::Client,
         Step::Web,
         Step::Scan,
+        Step::Finish,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
+            Step::Sort => "policy lookup + sort properties by role",
             Step::Identity => "identity (vault pseudonyms)",
             Step::Policy => "policy + personal fields (vault)",
             Step::Location => "location (GeoIP, k-anonymity)",
             Step::Client => "client (user agent, k-anonymity)",
             Step::Web => "web (referrer, URL)",
-            Step::Scan => "scan free text + serialise",
+            Step::Scan => "scan free text",
+            Step::Finish => "seal withheld values + serialise",
         }
     }
 }
@@ -250,6 +259,7 @@ impl Pipeline {
         if w.ignored() {
             return None;
         }
+        probe(Step::Sort);
         transforms::identity::apply(&mut w, project, cfg, vault);
         probe(Step::Identity);
         let subject = w.person();
@@ -288,9 +298,10 @@ impl Pipeline {
             }
         }
         self.stats.spans_redacted.inc_by(redacted as u64);
+        probe(Step::Scan);
         let sealed = (!w.withheld.is_empty()).then(|| vault.seal(project, &w.withheld));
         let event = w.finish(sealed);
-        probe(Step::Scan);
+        probe(Step::Finish);
         Some(event)
     }
 

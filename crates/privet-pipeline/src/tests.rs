@@ -155,6 +155,86 @@ fn browser_page_views_lose_their_query_string() {
 }
 
 #[test]
+fn referrers_are_classified_the_same_from_the_url_cache() {
+    let f = pipeline();
+    let kind = |props: Value| {
+        let event = f.event(raw("e", props)).unwrap();
+        (
+            event.dims.referrer_domain.map(|d| d.to_string()),
+            event.dims.referrer_type.map(|d| d.to_string()),
+        )
+    };
+    let page = "https://app.example.com/home";
+    let long = format!("https://www.bing.com/search?q=x#{}", "a".repeat(600));
+    let long_path = format!("https://www.bing.com/{}", "a".repeat(600));
+    for _ in 0..2 {
+        // The second round finds each URL in the cache, with the kind of site found the first time.
+        for (page, referrer, host, expected) in [
+            (
+                page,
+                "https://www.google.co.uk/search?q=ada",
+                "www.google.co.uk",
+                "search",
+            ),
+            (page, "https://WWW.Google.com/", "www.google.com", "search"),
+            (
+                page,
+                "https://u@www.google.com/x",
+                "www.google.com",
+                "search",
+            ),
+            (page, &long, "www.bing.com", "search"),
+            (page, &long_path, "www.bing.com", "search"),
+            (
+                page,
+                "https://mail.google.com/mail/u/0/#inbox",
+                "mail.google.com",
+                "email",
+            ),
+            (page, "https://t.co/abc", "t.co", "social"),
+            ("https://t.co/home", "https://t.co/abc", "t.co", "internal"),
+            (
+                page,
+                "https://app.example.com/settings?x=1",
+                "app.example.com",
+                "internal",
+            ),
+            (
+                page,
+                "https://blog.somebody.dev/post",
+                "blog.somebody.dev",
+                "other",
+            ),
+        ] {
+            let props = json!({"$current_url": page, "$referrer": referrer});
+            assert_eq!(
+                kind(props),
+                (Some(host.to_string()), Some(expected.to_string())),
+                "{referrer}"
+            );
+        }
+        let props = json!({
+            "$current_url": page,
+            "$referrer": "https://www.google.com/",
+            "utm_medium": "Email",
+        });
+        assert_eq!(
+            kind(props),
+            (Some("www.google.com".into()), Some("email".into())),
+            "a campaign's medium comes first"
+        );
+    }
+    // Without a referrer URL, the referring domain is classified on its own.
+    let props = json!({"$current_url": page, "$referring_domain": "Mail.Google.com"});
+    assert_eq!(
+        kind(props),
+        (Some("mail.google.com".into()), Some("email".into()))
+    );
+    let props = json!({"$current_url": page, "$referrer": "$direct"});
+    assert_eq!(kind(props), (None, Some("direct".into())));
+}
+
+#[test]
 fn desktop_browsers_get_their_device_type_from_the_user_agent() {
     let ctx = EventContext {
         user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36".into()),

@@ -432,20 +432,24 @@ impl Vault {
     }
 
     /// The [`State::recent`] key of an identifier: SipHash-1-3 (128 bits, randomly keyed) of the project, the
-    /// kind and the value, the names length-prefixed. The key is random and the hashes never leave the process,
-    /// so a sender who chooses identifiers has nothing to work from: two of them share a pseudonym only with
-    /// negligible probability. (SipHash-2-4 measured 2% slower over the whole pipeline.)
+    /// kind's class, the lengths of the kind's name and of the value, then both (so no two inputs hash the same
+    /// bytes). The key is random and the hashes never leave the process, so a sender who chooses identifiers has
+    /// nothing to work from: two of them share a pseudonym only with negligible probability. (SipHash-2-4
+    /// measured 2% slower over the whole pipeline.)
     fn recent_key(&self, project: ProjectId, kind: &IdKind<'_>, value: &str) -> u128 {
         use siphasher::sip128::{Hasher128, SipHasher13};
         use std::hash::Hasher;
         let (k0, k1) = self.inner.recent_key;
         let mut h = SipHasher13::new_with_keys(k0, k1);
-        h.write_i64(project.0);
         let (class, name) = kind.parts();
-        h.write_u8(class);
-        h.write_usize(name.len());
+        // The fixed-width fields first, in one write (each write costs a call), then the two strings.
+        let mut head = [0u8; 25];
+        head[..8].copy_from_slice(&project.0.to_le_bytes());
+        head[8] = class;
+        head[9..17].copy_from_slice(&(name.len() as u64).to_le_bytes());
+        head[17..].copy_from_slice(&(value.len() as u64).to_le_bytes());
+        h.write(&head);
         h.write(name.as_bytes());
-        h.write_usize(value.len());
         h.write(value.as_bytes());
         h.finish128().as_u128()
     }

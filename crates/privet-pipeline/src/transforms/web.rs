@@ -107,6 +107,8 @@ const EMAIL: &[&str] = &[
 pub struct Reduced {
     pub host: Box<str>,
     pub path: Box<str>,
+    /// The kind of site the host is, as a referrer (found once, with the cached URL).
+    site: Option<Kind>,
 }
 
 /// A cache of reduced URLs, keyed by what comes before the query string and fragment (the only part the result
@@ -147,6 +149,7 @@ impl Urls {
         }
         let reduced = parts(url).map(|(host, path)| {
             Arc::new(Reduced {
+                site: site_kind(&host),
                 host: host.into(),
                 path: id_free(&path).into(),
             })
@@ -188,24 +191,24 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig, urls: &Urls) {
         .as_deref()
         .filter(|r| *r != "$direct")
         .and_then(|r| urls.reduce(r))
-        .map(|r| Dim::from(&*r.host))
+        .map(|r| (Dim::from(&*r.host), r.site))
         .or_else(|| {
             referring_domain
                 .as_deref()
                 .filter(|r| *r != "$direct")
                 .and_then(bare_host)
-                .map(Dim::from)
+                .map(|host| (Dim::from(&*host), site_kind(&host)))
         });
     w.dims.referrer_type = Some(
-        classify(
-            referrer_host.as_deref(),
+        classify_site(
+            referrer_host.as_ref().map(|(host, site)| (&**host, *site)),
             page_host,
             w.dims.utm_medium.as_deref(),
             policy,
         )
         .into(),
     );
-    w.dims.referrer_domain = referrer_host;
+    w.dims.referrer_domain = referrer_host.map(|(host, _)| host);
 }
 
 /// The kind of referrer.
@@ -215,12 +218,27 @@ pub fn classify(
     utm_medium: Option<&str>,
     policy: &PolicyConfig,
 ) -> &'static str {
+    classify_site(
+        referrer.map(|r| (r, site_kind(r))),
+        page,
+        utm_medium,
+        policy,
+    )
+}
+
+/// [`classify`], for a referrer whose [`site_kind`] is known.
+fn classify_site(
+    referrer: Option<(&str, Option<Kind>)>,
+    page: Option<&str>,
+    utm_medium: Option<&str>,
+    policy: &PolicyConfig,
+) -> &'static str {
     if utm_medium
         .is_some_and(|m| m.eq_ignore_ascii_case("email") || m.eq_ignore_ascii_case("newsletter"))
     {
         return "email";
     }
-    let Some(referrer) = referrer else {
+    let Some((referrer, site)) = referrer else {
         return "direct";
     };
     let internal = page.is_some_and(|p| same_site(p, referrer))
@@ -231,12 +249,22 @@ pub fn classify(
     if internal {
         return "internal";
     }
-    // Does the host, or one of its parent domains, match? ("google." matches google.com, www.google.co.uk.)
-    // The most specific kind wins: email before search before social.
+    match site {
+        Some(Kind::Email) => "email",
+        Some(Kind::Search) => "search",
+        Some(Kind::Social) => "social",
+        None => "other",
+    }
+}
+
+/// The kind of site a (lower-cased) host is on the referrer lists: does the host, or one of its parent domains,
+/// match? ("google." matches google.com, www.google.co.uk.) The most specific kind wins: email before search
+/// before social.
+fn site_kind(host: &str) -> Option<Kind> {
     let mut best: Option<Kind> = None;
-    let starts = std::iter::once(0).chain(referrer.match_indices('.').map(|(i, _)| i + 1));
+    let starts = std::iter::once(0).chain(host.match_indices('.').map(|(i, _)| i + 1));
     for start in starts {
-        let rest = &referrer[start..];
+        let rest = &host[start..];
         let label = rest.split('.').next().unwrap_or(rest);
         let found = [
             KNOWN.exact.get(rest),
@@ -252,12 +280,7 @@ pub fn classify(
             break;
         }
     }
-    match best {
-        Some(Kind::Email) => "email",
-        Some(Kind::Search) => "search",
-        Some(Kind::Social) => "social",
-        None => "other",
-    }
+    best
 }
 
 /// Referrer kinds, most specific first.
