@@ -30,7 +30,7 @@ pub const PLACEHOLDER_IDS: &[&str] = &[
 
 /// True when `id` is one of the [`PLACEHOLDER_IDS`].
 pub fn is_placeholder_id(id: &str) -> bool {
-    let trimmed = id.trim();
+    let trimmed = crate::json::trim(id);
     PLACEHOLDER_IDS
         .iter()
         .any(|placeholder| placeholder.eq_ignore_ascii_case(trimmed))
@@ -41,7 +41,7 @@ pub fn real_id(id: &str) -> Option<&str> {
     if is_placeholder_id(id) {
         None
     } else {
-        Some(id.trim())
+        Some(crate::json::trim(id))
     }
 }
 

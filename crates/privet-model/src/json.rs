@@ -120,17 +120,29 @@ fn has_backslash(bytes: &[u8]) -> bool {
     }
 }
 
+/// `text` without surrounding whitespace, as [`str::trim`] (Unicode whitespace) gives it, with the common case
+/// checked first: a string whose first and last bytes are printable ASCII has nothing to trim.
+pub fn trim(text: &str) -> &str {
+    let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
+    let bytes = text.as_bytes();
+    if printable(bytes.first()) && printable(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    }
+}
+
 /// A string without surrounding whitespace, or `None` when nothing is left.
 pub fn trimmed(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
-    let t = text.trim();
+    let t = trim(&text);
     if t.is_empty() {
         None
     } else if t.len() == text.len() {
         Some(text)
     } else {
         Some(match text {
-            Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
-            Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+            Cow::Borrowed(b) => Cow::Borrowed(trim(b)),
+            Cow::Owned(o) => Cow::Owned(trim(&o).to_string()),
         })
     }
 }
@@ -263,11 +275,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn trimming_agrees_with_the_standard_library() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{b}a",
+            "a\u{b}",
+            "\u{a0}a",
+            "a\u{3000}",
+            "\u{7f}",
+            "é",
+            " é ",
+            "ab cd",
+            "\tx\n",
+            "~",
+            "!x!",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn backslashes_are_found_wherever_they_are() {
         for len in 0..40 {
             for at in 0..=len {
                 // Every length and place, among bytes on either side of `\` and with the high bit set.
-                let mut bytes: Vec<u8> = (0..len).map(|i| [b'[', b']', 0xc3, b'a'][i % 4]).collect();
+                let mut bytes: Vec<u8> =
+                    (0..len).map(|i| [b'[', b']', 0xc3, b'a'][i % 4]).collect();
                 assert!(!has_backslash(&bytes), "{bytes:?}");
                 if at < len {
                     bytes[at] = b'\\';

@@ -169,7 +169,7 @@ impl Decoder<'_> {
                 )));
             }
             event => match event.and_then(RawJson::as_str) {
-                Some(s) if !s.trim().is_empty() => s.into_owned(),
+                Some(s) if !privet_model::json::trim(&s).is_empty() => s.into_owned(),
                 _ => {
                     return Err(with_id(err(
                         "event",
@@ -251,7 +251,7 @@ impl Decoder<'_> {
         let token = control
             .token
             .and_then(|t| t.as_str())
-            .map(|t| t.trim().to_string())
+            .map(|t| privet_model::json::trim(&t).to_string())
             .filter(|t| !t.is_empty());
         Ok(TokenedEvent {
             index,

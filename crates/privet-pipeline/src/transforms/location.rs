@@ -133,7 +133,11 @@ pub fn apply(
     let property_ip = [Field::Ip, Field::DollarIp]
         .into_iter()
         .filter_map(|field| w.take(field))
-        .find_map(|value| value.as_str()?.trim().parse::<IpAddr>().ok());
+        .find_map(|value| {
+            privet_model::json::trim(&value.as_str()?)
+                .parse::<IpAddr>()
+                .ok()
+        });
     let sent = Place {
         country: w
             .take_text(Field::CountryCode)

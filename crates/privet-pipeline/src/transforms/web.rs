@@ -137,7 +137,7 @@ const CACHED_KEY_BYTES: usize = 512;
 impl Urls {
     /// The host and id-free path of a URL; `None` when it is not an absolute URL with a host.
     pub fn reduce(&self, url: &str) -> Option<Arc<Reduced>> {
-        let url = url.trim();
+        let url = privet_model::json::trim(url);
         let before_query = &url[..url.find(['?', '#']).unwrap_or(url.len())];
         // The `url` crate drops trailing spaces and control characters of its whole input: kept inside by a
         // query, they change the result, so such URLs are not cached.
