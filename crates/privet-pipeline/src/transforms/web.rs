@@ -138,7 +138,9 @@ impl Urls {
     /// The host and id-free path of a URL; `None` when it is not an absolute URL with a host.
     pub fn reduce(&self, url: &str) -> Option<Arc<Reduced>> {
         let url = privet_model::json::trim(url);
-        let before_query = &url[..url.find(['?', '#']).unwrap_or(url.len())];
+        // Bytes, not chars: both marks are ASCII, and a byte loop does not decode UTF-8.
+        let query = url.bytes().position(|b| b == b'?' || b == b'#');
+        let before_query = &url[..query.unwrap_or(url.len())];
         // The `url` crate drops trailing spaces and control characters of its whole input: kept inside by a
         // query, they change the result, so such URLs are not cached.
         let cacheable = before_query.len() <= CACHED_KEY_BYTES
