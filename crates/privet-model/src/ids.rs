@@ -30,19 +30,14 @@ pub const PLACEHOLDER_IDS: &[&str] = &[
 
 /// True when `id` is one of the [`PLACEHOLDER_IDS`].
 pub fn is_placeholder_id(id: &str) -> bool {
-    let trimmed = crate::json::trim(id);
-    PLACEHOLDER_IDS
-        .iter()
-        .any(|placeholder| placeholder.eq_ignore_ascii_case(trimmed))
+    real_id(id).is_none()
 }
 
 /// Returns the trimmed id, or `None` when it is a placeholder.
 pub fn real_id(id: &str) -> Option<&str> {
-    if is_placeholder_id(id) {
-        None
-    } else {
-        Some(crate::json::trim(id))
-    }
+    let id = crate::json::trim(id);
+    let placeholder = PLACEHOLDER_IDS.iter().any(|p| p.eq_ignore_ascii_case(id));
+    (!placeholder).then_some(id)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod json;
 pub mod profile;
 pub mod project;
+pub mod swar;
 pub mod time;
 pub mod withheld;
 

@@ -11,6 +11,8 @@
 
 use std::borrow::Cow;
 
+use privet_model::swar;
+
 /// Deeper nesting is left to `serde_json` (whose own limit is 128 levels).
 pub const MAX_DEPTH: usize = 100;
 
@@ -55,17 +57,9 @@ impl<'a> Name<'a> {
     }
 }
 
-/// Where the first byte of `word` (read little-endian) that is in [`STRING_STOP`] lies, if any (the usual bit
-/// tricks: a byte below `n` sets its high bit in `(x - n) & !x`, and a byte equal to `c` is a zero byte of
-/// `x ^ c`; a borrow can flag bytes above a real one, never below it, so the lowest flag marks the first stop).
+/// Where the first byte of `word` that is in [`STRING_STOP`] lies, if any (see [`privet_model::swar`]).
 fn first_stop(word: u64) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * n as u64) & !x & HIGH;
-    let flags = below(word, 0x20)
-        | below(word ^ (ONES * b'"' as u64), 1)
-        | below(word ^ (ONES * b'\\' as u64), 1);
-    (flags != 0).then(|| flags.trailing_zeros() as usize / 8)
+    swar::first(swar::below(word, 0x20) | swar::equal(word, b'"') | swar::equal(word, b'\\'))
 }
 
 /// A cursor over one JSON text.
@@ -207,8 +201,7 @@ impl<'a> Lexer<'a> {
                     }
                     break;
                 };
-                let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-                match first_stop(word) {
+                match first_stop(swar::word(chunk)) {
                     Some(offset) => {
                         at += offset;
                         break;

@@ -247,7 +247,7 @@ fn classify_site(
         || policy
             .internal_domains
             .iter()
-            .any(|d| same_site(&d.to_ascii_lowercase(), referrer));
+            .any(|d| same_site(d, referrer));
     if internal {
         return "internal";
     }
@@ -320,10 +320,22 @@ static KNOWN: LazyLock<Known> = LazyLock::new(|| {
     known
 });
 
+/// Whether host `b` is `a` or one of its subdomains, `www.` aside, ignoring ASCII case (a configured internal
+/// domain may be spelled in capitals; hosts from URLs are lower-cased).
 fn same_site(a: &str, b: &str) -> bool {
-    let a = a.trim_start_matches("www.");
-    let b = b.trim_start_matches("www.");
-    a == b || (b.len() > a.len() && b.ends_with(a) && b.as_bytes()[b.len() - a.len() - 1] == b'.')
+    let (a, b) = (without_www(a.as_bytes()), without_www(b.as_bytes()));
+    match b.len().checked_sub(a.len()) {
+        Some(0) => a.eq_ignore_ascii_case(b),
+        Some(dot) => b[dot - 1] == b'.' && b[dot..].eq_ignore_ascii_case(a),
+        None => false,
+    }
+}
+
+fn without_www(mut host: &[u8]) -> &[u8] {
+    while host.len() >= 4 && host[..4].eq_ignore_ascii_case(b"www.") {
+        host = &host[4..];
+    }
+    host
 }
 
 fn bare_host(domain: &str) -> Option<String> {
@@ -583,7 +595,7 @@ mod tests {
     #[test]
     fn referrers_are_classified() {
         let policy = PolicyConfig {
-            internal_domains: vec!["docs.example.com".into()],
+            internal_domains: vec!["Docs.Example.COM".into()],
             ..Default::default()
         };
         let page = Some("app.example.com");
@@ -596,6 +608,10 @@ mod tests {
         assert_eq!(kind(Some("mail.google.com"), None), "email");
         assert_eq!(kind(Some("app.example.com"), None), "internal");
         assert_eq!(kind(Some("docs.example.com"), None), "internal");
+        assert_eq!(kind(Some("www.docs.example.com"), None), "internal");
+        assert_eq!(kind(Some("api.docs.example.com"), None), "internal");
+        assert_eq!(kind(Some("notdocs.example.com"), None), "other");
+        assert_eq!(kind(Some("example.com"), None), "other");
         assert_eq!(kind(Some("blog.somebody.dev"), None), "other");
         assert_eq!(kind(Some("blog.somebody.dev"), Some("email")), "email");
         assert_eq!(kind(Some("notgoogle.com"), None), "other");
