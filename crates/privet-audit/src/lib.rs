@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
-use privet_pipeline::transforms::scan::Scanner;
+use privet_pipeline::transforms::scan::{Lookout, Scanner};
 use privet_vault::crypto::Key;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -261,7 +261,7 @@ impl AuditLog {
 
     /// `text` with every identifier the scanner finds replaced by its placeholder.
     fn clean(&self, text: String) -> String {
-        match self.scanner.redact(&text, &[]) {
+        match self.scanner.redact(&text, &Lookout::none()) {
             Some((clean, _)) => clean,
             None => text,
         }

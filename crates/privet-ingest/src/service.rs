@@ -227,6 +227,7 @@ impl IngestService {
         let mut result = IngestResult::default();
         let mut batches: BTreeMap<ProjectId, WriteBatch> = BTreeMap::new();
         let session = VaultSession::new(&self.vault);
+        let mut pipeline = self.pipeline.batch();
         match records {
             Records::Events(events) => {
                 for record in events {
@@ -239,7 +240,7 @@ impl IngestService {
                     ) else {
                         continue;
                     };
-                    match self.pipeline.event(project, ctx, record.event, &session) {
+                    match pipeline.event(project, ctx, record.event, &session) {
                         Some(event) => batch_for(&mut batches, project).events.push(event),
                         None => {
                             result.ignored += 1;
@@ -259,7 +260,7 @@ impl IngestService {
                     ) else {
                         continue;
                     };
-                    match self.pipeline.profile(project, record.update, &session) {
+                    match pipeline.profile(project, record.update, &session) {
                         Ok(update) => batch_for(&mut batches, project).profiles.push(update),
                         Err(e) => errors.push(RecordError::new(
                             record.index,
@@ -271,6 +272,7 @@ impl IngestService {
                 }
             }
         }
+        drop(pipeline);
         // New pseudonyms and vaulted fields must be durable before anything that refers to them is acknowledged.
         let minimised = began.elapsed();
         let ticket = session.finish().map_err(vault_unavailable)?;

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::json::{JsonKind, RawJson};
+
 /// Numbers at or above this are taken as milliseconds (1e11 seconds is the year 5138).
 const MILLIS_THRESHOLD: f64 = 1e11;
 /// The latest instant accepted: 9999-12-31T23:59:59Z in microseconds.
@@ -29,6 +31,23 @@ pub fn time_from_json(value: &Value) -> Result<i64, TimeError> {
         }
         Value::String(s) => time_from_str(s),
         _ => Err(TimeError::WrongType),
+    }
+}
+
+/// [`time_from_json`] for a value as sent: a number's text is read as it is, without building a `Value` (the
+/// common case: every SDK event carries one).
+pub fn time_from_raw(raw: RawJson<'_>) -> Result<i64, TimeError> {
+    match raw.kind() {
+        JsonKind::Number => {
+            let text = raw.text();
+            if let Ok(i) = text.parse::<i64>() {
+                return from_integer(i);
+            }
+            text.parse::<f64>()
+                .map_err(|_| TimeError::WrongType)
+                .and_then(from_float)
+        }
+        _ => time_from_json(&raw.to_value()),
     }
 }
 
@@ -135,6 +154,35 @@ mod tests {
         );
         assert_eq!(time_from_json(&json!(1e300)), Err(TimeError::OutOfRange));
         assert_eq!(time_from_json(&json!(i64::MAX)), Err(TimeError::OutOfRange));
+    }
+
+    /// Read from the text as sent, a time is what `serde_json` would make of it.
+    #[test]
+    fn raw_numbers_read_as_parsed_values() {
+        for text in [
+            "1700000000",
+            "1700000000123",
+            "1700000000.25",
+            "1.7e9",
+            "17E8",
+            "-0",
+            "-5",
+            "0.000001",
+            "18446744073709551615",
+            "1e300",
+            "9223372036854775807",
+            "\"1700000000\"",
+            "\"2023-11-14T22:13:20Z\"",
+            "true",
+            "null",
+        ] {
+            let parsed: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                time_from_raw(RawJson::new(text)),
+                time_from_json(&parsed),
+                "{text}"
+            );
+        }
     }
 
     #[test]

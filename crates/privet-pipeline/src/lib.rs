@@ -15,6 +15,7 @@
 //! nobody touched are copied from the request's text as they are. Real identities go only to the identity vault
 //! ([`vault::IdentityVault`]). Nothing in this crate logs or returns a raw value.
 
+pub mod cache;
 pub mod publication;
 pub mod transforms;
 pub mod vault;
@@ -37,7 +38,7 @@ use serde_json::Value;
 pub use publication::VaultPublisher;
 use transforms::client::UserAgents;
 use transforms::location::{Geo, GeoDb};
-use transforms::scan::{KnownValues, Scanner};
+use transforms::scan::{Lookout, Scanner};
 use transforms::{Prop, Roles, Sorted, Val, Working};
 pub use vault::{IdKind, IdentityVault, MemoryVault, VaultSession};
 
@@ -231,9 +232,73 @@ impl Pipeline {
         policy
     }
 
-    /// Minimises one event. `None` means the event asked to be dropped (`$ignore`).
+    /// Starts minimising one request's records (see [`Batch`]).
+    pub fn batch(&self) -> Batch<'_> {
+        Batch {
+            pipeline: self,
+            policy: None,
+            tally: Tally::default(),
+        }
+    }
+
+    /// Minimises one event (a batch of one). `None` means the event asked to be dropped (`$ignore`).
     pub fn event(
         &self,
+        project: ProjectId,
+        ctx: &EventContext,
+        raw: RawEvent,
+        vault: &dyn IdentityVault,
+    ) -> Option<MinimalEvent> {
+        self.batch().event(project, ctx, raw, vault)
+    }
+
+    /// Minimises one profile update (a batch of one).
+    pub fn profile(
+        &self,
+        project: ProjectId,
+        raw: RawProfileUpdate,
+        vault: &dyn IdentityVault,
+    ) -> Result<ProfileUpdate, PipelineError> {
+        self.batch().profile(project, raw, vault)
+    }
+}
+
+/// What a batch's records did, counted in plain integers and added to [`PipelineStats`] once, when the batch
+/// ends (each shared counter costs an atomic operation per update).
+#[derive(Default)]
+struct Tally {
+    fields_vaulted: u64,
+    spans_redacted: u64,
+    locations_looked_up: u64,
+    locations_coarsened: u64,
+    clients_coarsened: u64,
+}
+
+/// One request's records on their way through the pipeline: the project's compiled policy is looked up once for
+/// the run of records of one project rather than once per record, and the counters are updated once, when the
+/// batch is dropped. Not shared between threads; make one per request with [`Pipeline::batch`].
+pub struct Batch<'p> {
+    pipeline: &'p Pipeline,
+    policy: Option<(ProjectId, Arc<Policy>)>,
+    tally: Tally,
+}
+
+/// The compiled policy of `project`, from the batch's last one when it is the same project.
+fn policy_of<'s>(
+    slot: &'s mut Option<(ProjectId, Arc<Policy>)>,
+    pipeline: &Pipeline,
+    project: ProjectId,
+) -> &'s Policy {
+    if slot.as_ref().is_none_or(|(p, _)| *p != project) {
+        *slot = Some((project, pipeline.compiled(project)));
+    }
+    &slot.as_ref().expect("just filled").1
+}
+
+impl Batch<'_> {
+    /// Minimises one event. `None` means the event asked to be dropped (`$ignore`).
+    pub fn event(
+        &mut self,
         project: ProjectId,
         ctx: &EventContext,
         raw: RawEvent,
@@ -242,16 +307,18 @@ impl Pipeline {
         self.event_probed(project, ctx, raw, vault, &mut |_| {})
     }
 
-    /// [`Pipeline::event`], calling `probe` after each step (the benchmark times the steps with it).
+    /// [`Batch::event`], calling `probe` after each step (the benchmark times the steps with it).
     pub fn event_probed(
-        &self,
+        &mut self,
         project: ProjectId,
         ctx: &EventContext,
         raw: RawEvent,
         vault: &dyn IdentityVault,
         probe: &mut dyn FnMut(Step),
     ) -> Option<MinimalEvent> {
-        let policy = self.compiled(project);
+        let pipeline = self.pipeline;
+        let tally = &mut self.tally;
+        let policy = policy_of(&mut self.policy, pipeline, project);
         let cfg = &policy.config;
         let mut raw = raw;
         let properties = std::mem::take(&mut raw.properties);
@@ -263,26 +330,23 @@ impl Pipeline {
         transforms::identity::apply(&mut w, project, cfg, vault);
         probe(Step::Identity);
         let subject = w.person();
-        let (settled, vaulted) = self.settle(&mut w.sorted, project, subject, cfg, vault);
+        let (settled, vaulted) = settle(&mut w.sorted, project, subject, cfg, vault, tally);
         w.settled = settled;
         probe(Step::Policy);
         let shown = published(vault, project, cfg.k);
-        let location = transforms::location::apply(&mut w, ctx, self.geo.as_deref(), cfg, &shown);
-        if location.looked_up {
-            self.stats.locations_looked_up.inc();
-        }
-        if location.coarsened {
-            self.stats.locations_coarsened.inc();
-        }
+        let location =
+            transforms::location::apply(&mut w, ctx, pipeline.geo.as_deref(), cfg, &shown);
+        tally.locations_looked_up += u64::from(location.looked_up);
+        tally.locations_coarsened += u64::from(location.coarsened);
         probe(Step::Location);
-        if transforms::client::apply(&mut w, ctx, &self.agents, &shown) {
-            self.stats.clients_coarsened.inc();
+        if transforms::client::apply(&mut w, ctx, &pipeline.agents, &shown) {
+            tally.clients_coarsened += 1;
         }
         probe(Step::Client);
-        transforms::web::apply(&mut w, cfg, &self.urls);
+        transforms::web::apply(&mut w, cfg, &pipeline.urls);
         probe(Step::Web);
         let subjects = subject.into_iter().chain(w.groups.iter().copied());
-        let known = self.known(subjects, vaulted.iter(), vault);
+        let known = lookout(subjects, vaulted.iter(), vault);
         let scanner = &policy.scanner;
         let mut redacted = scan_props(&mut w.sorted.other, scanner, &known);
         for column in [
@@ -297,7 +361,7 @@ impl Pipeline {
                 redacted += findings.len();
             }
         }
-        self.stats.spans_redacted.inc_by(redacted as u64);
+        tally.spans_redacted += redacted as u64;
         probe(Step::Scan);
         let sealed = (!w.withheld.is_empty()).then(|| vault.seal(project, &w.withheld));
         let event = w.finish(sealed);
@@ -307,12 +371,13 @@ impl Pipeline {
 
     /// Minimises one profile update.
     pub fn profile(
-        &self,
+        &mut self,
         project: ProjectId,
         raw: RawProfileUpdate,
         vault: &dyn IdentityVault,
     ) -> Result<ProfileUpdate, PipelineError> {
-        let policy = self.compiled(project);
+        let tally = &mut self.tally;
+        let policy = policy_of(&mut self.policy, self.pipeline, project);
         let cfg = &policy.config;
         let (target, subject) = match raw.target {
             RawProfileTarget::Person {
@@ -353,11 +418,11 @@ impl Pipeline {
                             vault,
                         );
                         let (settled, vaulted) =
-                            self.settle(&mut sorted, project, subject, cfg, vault);
+                            settle(&mut sorted, project, subject, cfg, vault, tally);
                         let subjects = subject.into_iter().chain(groups);
-                        let known = self.known(subjects, vaulted.iter(), vault);
+                        let known = lookout(subjects, vaulted.iter(), vault);
                         let redacted = scan_props(&mut sorted.other, &policy.scanner, &known);
-                        self.stats.spans_redacted.inc_by(redacted as u64);
+                        tally.spans_redacted += redacted as u64;
                         let mut out = String::new();
                         transforms::write_object(&mut out, &sorted.other, &settled);
                         out
@@ -373,64 +438,74 @@ impl Pipeline {
             ops,
         })
     }
+}
 
-    /// Applies the policy's actions and moves personal fields to the vault, for an event or a profile
-    /// operation: returns what the policy settled and the text values that went to the vault (for the scanner).
-    fn settle<'a>(
-        &self,
-        sorted: &mut Sorted<'a>,
-        project: ProjectId,
-        subject: Option<Pseudonym>,
-        cfg: &PolicyConfig,
-        vault: &dyn IdentityVault,
-    ) -> (Vec<Prop<'a>>, Vec<String>) {
-        let applied =
-            transforms::policy::apply(std::mem::take(&mut sorted.policy), project, subject, vault);
-        let mut vaulted = transforms::personal::apply(
-            std::mem::take(&mut sorted.personal),
-            project,
-            subject,
-            cfg,
-            vault,
-        );
-        if cfg.personal_fields == privet_config::PersonalFieldAction::Vault && subject.is_some() {
-            let n = applied.vaulted.len() + vaulted.len();
-            self.stats.fields_vaulted.inc_by(n as u64);
-        }
-        vaulted.extend(applied.vaulted);
-        (applied.settled, vaulted)
-    }
-
-    /// The values to look for in free text: what the vault holds for the subjects (an automaton built once per
-    /// set of values, kept beside them in the vault), and what this record carried.
-    fn known<'a>(
-        &self,
-        subjects: impl IntoIterator<Item = Pseudonym>,
-        carried: impl Iterator<Item = &'a String>,
-        vault: &dyn IdentityVault,
-    ) -> Vec<Arc<KnownValues>> {
-        // What the record carried is usually in the vault already (it was stored by an earlier event): only the
-        // rest needs an automaton of its own, built for this record. (Usually nothing is carried: no allocation.)
-        let mut carried: Vec<&str> = carried.map(String::as_str).collect();
-        let mut out: Vec<Arc<KnownValues>> = Vec::new();
-        for subject in subjects {
-            let known = vault.known_values(subject);
-            if known.values().is_empty() {
-                continue;
-            }
-            let automaton: &Option<Arc<KnownValues>> = known.searcher(|values| {
-                KnownValues::new(values.iter().map(String::as_str)).map(Arc::new)
-            });
-            out.extend(automaton.clone());
-            if !carried.is_empty() {
-                carried.retain(|v| !known.values().iter().any(|h| h == v));
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        let stats = &self.pipeline.stats;
+        for (counter, n) in [
+            (&stats.fields_vaulted, self.tally.fields_vaulted),
+            (&stats.spans_redacted, self.tally.spans_redacted),
+            (&stats.locations_looked_up, self.tally.locations_looked_up),
+            (&stats.locations_coarsened, self.tally.locations_coarsened),
+            (&stats.clients_coarsened, self.tally.clients_coarsened),
+        ] {
+            if n > 0 {
+                counter.inc_by(n);
             }
         }
-        if !carried.is_empty() {
-            out.extend(KnownValues::new(carried).map(Arc::new));
-        }
-        out
     }
+}
+
+/// Applies the policy's actions and moves personal fields to the vault, for an event or a profile operation:
+/// returns what the policy settled and the text values that went to the vault (for the scanner).
+fn settle<'a>(
+    sorted: &mut Sorted<'a>,
+    project: ProjectId,
+    subject: Option<Pseudonym>,
+    cfg: &PolicyConfig,
+    vault: &dyn IdentityVault,
+    tally: &mut Tally,
+) -> (Vec<Prop<'a>>, Vec<String>) {
+    let applied =
+        transforms::policy::apply(std::mem::take(&mut sorted.policy), project, subject, vault);
+    let mut vaulted = transforms::personal::apply(
+        std::mem::take(&mut sorted.personal),
+        project,
+        subject,
+        cfg,
+        vault,
+    );
+    if cfg.personal_fields == privet_config::PersonalFieldAction::Vault && subject.is_some() {
+        tally.fields_vaulted += (applied.vaulted.len() + vaulted.len()) as u64;
+    }
+    vaulted.extend(applied.vaulted);
+    (applied.settled, vaulted)
+}
+
+/// The values to look for in a record's free text: what the vault holds for the subjects (each set's searcher is
+/// built once and kept beside it in the vault), and what this record carried that the vault did not hold yet.
+fn lookout<'a>(
+    subjects: impl IntoIterator<Item = Pseudonym>,
+    carried: impl Iterator<Item = &'a String>,
+    vault: &dyn IdentityVault,
+) -> Lookout {
+    // What the record carried is usually in the vault already (it was stored by an earlier event): only the rest
+    // needs a searcher of its own, built for this record. (Usually nothing is carried: no allocation.)
+    let mut carried: Vec<&str> = carried.map(String::as_str).collect();
+    let mut lookout = Lookout::none();
+    for subject in subjects {
+        let known = vault.known_values(subject);
+        if known.values().is_empty() {
+            continue;
+        }
+        lookout.hold(known);
+    }
+    if !carried.is_empty() {
+        carried.retain(|v| !lookout.holds(v));
+        lookout.carry(carried);
+    }
+    lookout
 }
 
 fn compile(config: &PolicyConfig) -> Result<Policy, PipelineError> {
@@ -448,10 +523,12 @@ fn compile(config: &PolicyConfig) -> Result<Policy, PipelineError> {
 
 /// Scans every remaining property (its name and its text, nested values too); returns the number of spans
 /// replaced. Values without findings stay as they were sent.
-fn scan_props(props: &mut [Prop<'_>], scanner: &Scanner, known: &[Arc<KnownValues>]) -> usize {
+fn scan_props(props: &mut [Prop<'_>], scanner: &Scanner, known: &Lookout) -> usize {
     let mut count = 0;
     for prop in props {
-        if let Some((clean, _)) = scanner.redact(&prop.name, known) {
+        if !prop.fixed_name
+            && let Some((clean, _)) = scanner.redact(&prop.name, known)
+        {
             prop.name = clean.into();
             count += 1;
         }
@@ -487,7 +564,7 @@ fn scan_props(props: &mut [Prop<'_>], scanner: &Scanner, known: &[Arc<KnownValue
     count
 }
 
-fn scan_value(value: &mut Value, scanner: &Scanner, known: &[Arc<KnownValues>]) -> usize {
+fn scan_value(value: &mut Value, scanner: &Scanner, known: &Lookout) -> usize {
     match value {
         Value::String(text) => match scanner.redact(text, known) {
             Some((clean, findings)) => {

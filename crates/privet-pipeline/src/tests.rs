@@ -429,6 +429,34 @@ fn organisation_names_are_vaulted_and_found_in_other_fields() {
 }
 
 #[test]
+fn names_are_scanned_but_the_sdks_own() {
+    let f = pipeline();
+    let event = f
+        .event(raw(
+            "e",
+            json!({
+                "distinct_id": "u1",
+                "$name": "Ada Lovelace",
+                "$screen_width": "call +44 20 7946 0958",
+                "from ada@example.com": true,
+                "ada lovelace's plan": "pro",
+            }),
+        ))
+        .unwrap();
+    let props: Value = serde_json::from_str(&event.properties).unwrap();
+    assert_eq!(
+        props,
+        json!({
+            // An SDK's property: the value is scanned, the name (a fixed word) is not.
+            "$screen_width": "call [phone]",
+            // Any other name is, for the built-in kinds and for the person's own values.
+            "from [email]": true,
+            "[personal]'s plan": "pro",
+        })
+    );
+}
+
+#[test]
 fn untouched_values_are_copied_verbatim_and_nested_ones_scanned() {
     // Properties as the ingestion layer hands them over: spans of the request's text.
     let event = pipeline()

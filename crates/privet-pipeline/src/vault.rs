@@ -6,7 +6,7 @@
 //! the first vault failure (transforms cannot fail one by one; the request fails as a whole).
 //! [`MemoryVault`] is an in-memory stand-in for unit tests.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 use privet_model::withheld::{Dimension, Withheld};
 use privet_model::{ProjectId, Pseudonym};
 pub use privet_vault::IdKind;
-use privet_vault::{Known, Ticket, Vault, VaultError};
+use privet_vault::{Known, PublishedSets, Ticket, Vault, VaultError};
 use rand::RngCore;
 
 /// What the transforms need from the vault.
@@ -37,6 +37,8 @@ pub struct VaultSession<'a> {
     vault: &'a Vault,
     ticket: Cell<Ticket>,
     error: RefCell<Option<VaultError>>,
+    /// The published values, taken at the request's first lookup (then read without locking).
+    published: OnceCell<Arc<PublishedSets>>,
 }
 
 impl<'a> VaultSession<'a> {
@@ -45,6 +47,7 @@ impl<'a> VaultSession<'a> {
             vault,
             ticket: Cell::new(Ticket::default()),
             error: RefCell::new(None),
+            published: OnceCell::new(),
         }
     }
 
@@ -91,7 +94,9 @@ impl IdentityVault for VaultSession<'_> {
     }
 
     fn is_published(&self, project: ProjectId, dimension: Dimension, key: &str) -> bool {
-        self.vault.is_published(project.0, dimension, key)
+        self.published
+            .get_or_init(|| self.vault.published_now())
+            .contains(project.0, dimension, key)
     }
 
     fn seal(&self, project: ProjectId, withheld: &Withheld) -> Vec<u8> {

@@ -12,11 +12,14 @@
 //! Every sealed blob is `nonce (24 bytes) ‖ ciphertext ‖ tag (16 bytes)`, with associated data binding it to its place
 //! (subject and field), so a blob copied to another row does not decrypt.
 
+use std::cell::RefCell;
+
 use chacha20::cipher::consts::U10;
 use hmac::{Hmac, KeyInit as _, Mac};
 use rand::RngCore;
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use sha2::Sha256;
+use thread_local::ThreadLocal;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 const NONCE: usize = 24;
@@ -37,6 +40,79 @@ fn xchacha(key: &[u8; 32], nonce: &[u8; NONCE]) -> (LessSafeKey, Nonce) {
     let mut inner = [0u8; 12];
     inner[4..].copy_from_slice(&nonce[16..]);
     (cipher, Nonce::assume_unique_for_key(inner))
+}
+
+/// Seals many short values under one key (the withheld places and clients of events): blobs [`Key::open`]
+/// opens, at about half the cost of [`Key::seal`] each.
+///
+/// Each thread draws a random 16-byte nonce prefix, derives the XChaCha20 subkey for it once, and counts through
+/// the nonce's last 8 bytes: a seal is one ChaCha20-Poly1305 operation, without a subkey derivation, a key set-up
+/// and 24 random bytes. Nonces never repeat (a random 128-bit prefix per run of seals, a counter within it); a
+/// fresh prefix is drawn every [`Sealer::RUN`] seals, so blobs sharing one tell no more than that they were
+/// sealed close together.
+pub struct Sealer {
+    key: Key,
+    runs: ThreadLocal<RefCell<Run>>,
+}
+
+/// One thread's run of nonces.
+struct Run {
+    prefix: [u8; 16],
+    count: u64,
+    cipher: LessSafeKey,
+}
+
+impl Sealer {
+    pub const RUN: u64 = 4096;
+
+    pub fn new(key: Key) -> Sealer {
+        Sealer {
+            key,
+            runs: ThreadLocal::new(),
+        }
+    }
+
+    fn run(&self) -> Run {
+        let mut nonce = [0u8; NONCE];
+        rand::rng().fill_bytes(&mut nonce[..16]);
+        let (cipher, _) = xchacha(&self.key.0, &nonce);
+        Run {
+            prefix: nonce[..16].try_into().expect("16 bytes"),
+            count: 0,
+            cipher,
+        }
+    }
+
+    /// Encrypts `plain`, bound to `aad`.
+    pub fn seal(&self, plain: &[u8], aad: &[u8]) -> Vec<u8> {
+        let mut run = self.runs.get_or(|| RefCell::new(self.run())).borrow_mut();
+        if run.count == Sealer::RUN {
+            *run = self.run();
+        }
+        let count = run.count.to_le_bytes();
+        run.count += 1;
+        let mut inner = [0u8; 12];
+        inner[4..].copy_from_slice(&count);
+        let mut out = Vec::with_capacity(NONCE + plain.len() + TAG);
+        out.extend_from_slice(&run.prefix);
+        out.extend_from_slice(&count);
+        out.extend_from_slice(plain);
+        let tag = run
+            .cipher
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(inner),
+                Aad::from(aad),
+                &mut out[NONCE..],
+            )
+            .expect("ChaCha20-Poly1305 seals any length we use");
+        out.extend_from_slice(tag.as_ref());
+        out
+    }
+
+    /// Decrypts a blob made by [`Sealer::seal`] (or [`Key::seal`] under the same key).
+    pub fn open(&self, blob: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+        self.key.open(blob, aad)
+    }
 }
 
 /// A 256-bit symmetric key that is wiped from memory when dropped.
@@ -153,6 +229,46 @@ mod tests {
             assert_eq!(key.open(&blob, aad), Some(plain));
         }
         assert_eq!(key.open(&[0u8; NONCE + TAG - 1], b""), None, "too short");
+    }
+
+    /// A sealer's blobs are standard too, each with its own nonce (across a new run and across threads), and
+    /// its runs draw fresh prefixes.
+    #[test]
+    fn sealer_blobs_are_standard_with_unique_nonces() {
+        let key = Key::random();
+        let reference = XChaCha20Poly1305::new(key.as_bytes().into());
+        let sealer = Sealer::new(key.clone());
+        let aad = b"withheld";
+        let blobs: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        (0..Sealer::RUN + 10)
+                            .map(|i| sealer.seal(&i.to_le_bytes(), aad))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap())
+                .collect()
+        });
+        let mut nonces = std::collections::HashSet::new();
+        let mut prefixes = std::collections::HashSet::new();
+        for (i, blob) in blobs.iter().enumerate() {
+            let (nonce, sealed) = blob.split_at(NONCE);
+            assert!(nonces.insert(nonce.to_vec()), "nonce {i} repeats");
+            prefixes.insert(nonce[..16].to_vec());
+            let plain = (i as u64 % (Sealer::RUN + 10)).to_le_bytes();
+            let opened = reference
+                .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad })
+                .expect("the reference opens a sealer's blob");
+            assert_eq!(opened, plain);
+            assert_eq!(sealer.open(blob, aad).as_deref(), Some(&plain[..]));
+            assert_eq!(key.open(blob, b"other place"), None);
+        }
+        assert_eq!(prefixes.len(), 4, "two runs on each of two threads");
     }
 
     #[test]

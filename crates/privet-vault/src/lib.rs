@@ -35,7 +35,7 @@ use rand::RngCore;
 
 use crypto::Key;
 pub use master_key::KeySource;
-pub use published::Published;
+pub use published::{Published, PublishedSets};
 use writer::{Op, Writer};
 
 /// What kind of identifier a value is. Person ids (`distinct_id`, `$device_id`, `$user_id`) share one namespace
@@ -257,7 +257,7 @@ struct Inner {
     state: Mutex<State>,
     published: Published,
     /// Seals the dimensions an event is stored without (k-anonymity at rest).
-    withheld: Key,
+    withheld: crypto::Sealer,
     /// Randomly keyed hasher for [`State::written`].
     fingerprints: hashbrown::DefaultHashBuilder,
     /// Random SipHash key of [`Vault::recent_key`], drawn when the vault is opened (the cache it keys is in
@@ -346,7 +346,7 @@ impl Vault {
         let path = dir.join("vault.sqlite");
         let conn = db::open(&path)?;
         let index = db::index_key(&conn, &master)?;
-        let withheld = published::key(&index);
+        let withheld = crypto::Sealer::new(published::key(&index));
         let reader = db::open(&path)?;
         let writer = Writer::start(conn)?;
         Ok(Vault {

@@ -2,9 +2,12 @@
 //!
 //! The store decides when a value is published (once `k` distinct people are stored with it; see
 //! `privet_model::withheld`) and records it in its own metadata; at start and after every publication it tells
-//! the vault, which keeps the sets in memory for the pipeline's per-event lookups. Withheld values are sealed
+//! the vault, which keeps the sets in memory for the pipeline's per-event lookups: a request reads a snapshot
+//! ([`PublishedSets`], taken once per request) without locking. Withheld values are sealed
 //! with XChaCha20-Poly1305 under a key derived from the vault's index key, bound to the project, so a copy of the
 //! data directory without the master key cannot read them.
+
+use std::sync::Arc;
 
 use hashbrown::{HashMap, HashSet};
 use parking_lot::RwLock;
@@ -16,10 +19,25 @@ use crate::crypto::Key;
 /// The purpose the sealing key is derived for.
 pub(crate) const PURPOSE: &str = "withheld-dimensions";
 
-/// Published values per project and dimension.
+/// Published values per project and dimension, as they stand now.
 #[derive(Default)]
 pub struct Published {
-    sets: RwLock<HashMap<(i64, Dimension), HashSet<String>>>,
+    /// Replaced, never changed in place, so a snapshot stays as it was taken. Publishing copies the outer map and
+    /// the sets it adds to; publications are rare (a background pass, when values reach `k` people).
+    sets: RwLock<Arc<PublishedSets>>,
+}
+
+/// The published values at one moment.
+#[derive(Clone, Default)]
+pub struct PublishedSets(HashMap<(i64, Dimension), Arc<HashSet<String>>>);
+
+impl PublishedSets {
+    /// Whether `key` of `dimension` is published in `project`.
+    pub fn contains(&self, project: i64, dimension: Dimension, key: &str) -> bool {
+        self.0
+            .get(&(project, dimension))
+            .is_some_and(|set| set.contains(key))
+    }
 }
 
 impl Published {
@@ -27,8 +45,9 @@ impl Published {
     pub fn count(&self, project: i64, dimension: Dimension) -> usize {
         self.sets
             .read()
+            .0
             .get(&(project, dimension))
-            .map_or(0, HashSet::len)
+            .map_or(0, |set| set.len())
     }
 }
 
@@ -47,18 +66,23 @@ impl Vault {
             .published
             .sets
             .read()
-            .get(&(project, dimension))
-            .is_some_and(|set| set.contains(key))
+            .contains(project, dimension, key)
+    }
+
+    /// The values published now, to look many up without locking (one request's worth: later publications
+    /// are not in it).
+    pub fn published_now(&self) -> Arc<PublishedSets> {
+        self.inner.published.sets.read().clone()
     }
 
     /// Records values of `project` as published (told by the store).
     pub fn publish(&self, project: i64, keys: &[(Dimension, String)]) {
         let mut sets = self.inner.published.sets.write();
+        let mut next = PublishedSets::clone(&sets);
         for (dimension, key) in keys {
-            sets.entry((project, *dimension))
-                .or_default()
-                .insert(key.clone());
+            Arc::make_mut(next.0.entry((project, *dimension)).or_default()).insert(key.clone());
         }
+        *sets = Arc::new(next);
     }
 
     /// The published sets.

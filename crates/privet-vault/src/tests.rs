@@ -195,11 +195,19 @@ fn withheld_values_are_sealed_per_project_and_published_values_are_looked_up() {
     assert_eq!(vault.open_withheld(1, &sealed), Some(withheld));
 
     assert!(!vault.is_published(1, Dimension::City, "Albi|Occitanie|FR"));
+    let before = vault.published_now();
     vault.publish(1, &[(Dimension::City, "Albi|Occitanie|FR".to_string())]);
     assert!(vault.is_published(1, Dimension::City, "Albi|Occitanie|FR"));
     assert!(!vault.is_published(2, Dimension::City, "Albi|Occitanie|FR"));
     assert!(!vault.is_published(1, Dimension::Region, "Albi|Occitanie|FR"));
     assert_eq!(vault.published().count(1, Dimension::City), 1);
+    // A snapshot stays as it was taken; a later one has the new value, and the one after adds to it.
+    assert!(!before.contains(1, Dimension::City, "Albi|Occitanie|FR"));
+    let after = vault.published_now();
+    assert!(after.contains(1, Dimension::City, "Albi|Occitanie|FR"));
+    vault.publish(1, &[(Dimension::City, "Rodez|Occitanie|FR".to_string())]);
+    assert!(!after.contains(1, Dimension::City, "Rodez|Occitanie|FR"));
+    assert_eq!(vault.published().count(1, Dimension::City), 2);
 }
 
 #[test]

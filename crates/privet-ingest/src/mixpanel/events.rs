@@ -223,7 +223,7 @@ impl Decoder<'_> {
                 }
                 self.now_us
             }
-            Some(value) => privet_model::time::time_from_json(&value.to_value())
+            Some(value) => privet_model::time::time_from_raw(value)
                 .map_err(|e| with_id(err("properties.time", "bad_time", &format!("`time` {e}"))))?,
         };
         if mode == Mode::ImportStrict && control.distinct_id.is_none() {

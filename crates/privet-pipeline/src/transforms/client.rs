@@ -11,13 +11,12 @@
 //! families alone are not published either, OS and browser are too. What is held back travels sealed beside the
 //! event until the store publishes it.
 
-use hashbrown::HashMap;
-use parking_lot::Mutex;
 use privet_model::Dim;
 use privet_model::withheld::{self, Dimension};
 
 use super::{Field, Working};
 use crate::EventContext;
+use crate::cache::LocalCache;
 
 /// The properties this transform consumes.
 pub const FIELDS: &[(&str, Field)] = &[
@@ -83,13 +82,21 @@ pub struct Client {
     pub device_type: Option<Dim>,
 }
 
-/// A cache of parsed user agents.
-#[derive(Default)]
+/// A cache of parsed user agents (per thread, see [`LocalCache`]).
 pub struct UserAgents {
-    cache: Mutex<HashMap<String, Client>>,
+    cache: LocalCache<String, Client>,
 }
 
-const UA_CACHE: usize = 50_000;
+impl Default for UserAgents {
+    fn default() -> Self {
+        UserAgents {
+            cache: LocalCache::new(UA_CACHE),
+        }
+    }
+}
+
+/// Entries per thread (a few hundred bytes each); a product sees a few thousand distinct agents a day.
+const UA_CACHE: usize = 20_000;
 /// Real user agents are a few hundred bytes; longer ones are parsed every time (50,000 entries of 64 KB would not
 /// be small).
 const CACHED_UA_BYTES: usize = 1024;
@@ -97,17 +104,16 @@ const CACHED_UA_BYTES: usize = 1024;
 impl UserAgents {
     /// Parses a user agent; `None` for crawlers and unknown agents (HTTP libraries, SDKs).
     pub fn parse(&self, ua: &str) -> Option<Client> {
-        if let Some(hit) = self.cache.lock().get(ua) {
-            return (hit.browser.is_some() || hit.os.is_some()).then(|| hit.clone());
-        }
-        let client = parse(ua);
-        if ua.len() <= CACHED_UA_BYTES {
-            let mut cache = self.cache.lock();
-            if cache.len() >= UA_CACHE {
-                cache.clear();
+        let client = match self.cache.get(ua) {
+            Some(hit) => hit,
+            None => {
+                let client = parse(ua);
+                if ua.len() <= CACHED_UA_BYTES {
+                    self.cache.insert(ua.to_string(), client.clone());
+                }
+                client
             }
-            cache.insert(ua.to_string(), client.clone());
-        }
+        };
         (client.browser.is_some() || client.os.is_some()).then_some(client)
     }
 }
@@ -226,14 +232,10 @@ mod tests {
                 .is_none()
         );
         assert_eq!(agents.parse(CHROME_MAC), Some(chrome.clone()), "cached");
-        let cached = agents.cache.lock().len();
+        let cached = agents.cache.len();
         let long = format!("{CHROME_MAC} {}", "x".repeat(CACHED_UA_BYTES));
         assert_eq!(agents.parse(&long).unwrap().browser, chrome.browser);
-        assert_eq!(
-            agents.cache.lock().len(),
-            cached,
-            "a long agent is not kept"
-        );
+        assert_eq!(agents.cache.len(), cached, "a long agent is not kept");
     }
 
     #[test]

@@ -161,9 +161,11 @@ pub fn pseudonymize_properties(
             }
             None => pseudonymize(prop.value, |id| p.pseudonym(project, IdKind::Person, id)),
         };
+        // A group key or identifier property is a configured name.
         let prop = Prop {
             name: prop.name,
             value: Val::Json(value),
+            fixed_name: true,
         };
         match then {
             Some(action) => sorted.policy.push((prop, action)),

@@ -12,14 +12,13 @@
 use std::net::IpAddr;
 use std::path::Path;
 
-use hashbrown::HashMap;
-use parking_lot::Mutex;
 use privet_config::{LocationPrecision, PolicyConfig};
 use privet_model::withheld::{self, Dimension, Withheld};
 use privet_model::{Dim, Dimensions};
 
 use super::{Field, Working};
 use crate::EventContext;
+use crate::cache::LocalCache;
 
 /// The properties this transform consumes.
 pub const FIELDS: &[(&str, Field)] = &[
@@ -60,14 +59,15 @@ pub trait Geo: Send + Sync {
     fn place(&self, ip: IpAddr) -> Option<Place>;
 }
 
-/// A MaxMind-format database (GeoLite2-City, GeoIP2-City, DB-IP City Lite), with a cache of recent lookups:
-/// a person's address repeats from event to event.
+/// A MaxMind-format database (GeoLite2-City, GeoIP2-City, DB-IP City Lite), with a cache of recent lookups
+/// (per thread, see [`LocalCache`]): a person's address repeats from event to event.
 pub struct GeoDb {
     reader: maxminddb::Reader<Vec<u8>>,
-    cache: Mutex<HashMap<IpAddr, Option<Place>>>,
+    cache: LocalCache<IpAddr, Option<Place>>,
 }
 
-const GEO_CACHE: usize = 100_000;
+/// Entries per thread (about 100 bytes each).
+const GEO_CACHE: usize = 50_000;
 
 impl GeoDb {
     pub fn open(path: &Path) -> Result<GeoDb, String> {
@@ -79,7 +79,7 @@ impl GeoDb {
         })?;
         Ok(GeoDb {
             reader,
-            cache: Mutex::new(HashMap::new()),
+            cache: LocalCache::new(GEO_CACHE),
         })
     }
 
@@ -102,15 +102,11 @@ impl GeoDb {
 
 impl Geo for GeoDb {
     fn place(&self, ip: IpAddr) -> Option<Place> {
-        if let Some(hit) = self.cache.lock().get(&ip) {
-            return hit.clone();
+        if let Some(hit) = self.cache.get(&ip) {
+            return hit;
         }
         let place = self.lookup(ip);
-        let mut cache = self.cache.lock();
-        if cache.len() >= GEO_CACHE {
-            cache.clear();
-        }
-        cache.insert(ip, place.clone());
+        self.cache.insert(ip, place.clone());
         place
     }
 }

@@ -87,9 +87,35 @@ pub enum Role {
     },
     /// A known personal field (to the vault, or dropped).
     Personal,
+    /// A property the SDKs set themselves ([`SDK_NAMES`]): kept, its value scanned, its name (a fixed word) not.
+    Sdk,
     /// Anything else: scanned and kept.
     Other,
 }
+
+/// Properties the Mixpanel SDKs set on events that no built-in transform consumes or drops. Their names are fixed
+/// words, so the scanner skips the names (not the values).
+pub const SDK_NAMES: &[&str] = &[
+    "$lib_version",
+    "mp_sent_by_lib_version",
+    "$screen_height",
+    "$screen_width",
+    "$app_version",
+    "$app_version_string",
+    "$app_build_number",
+    "$app_release",
+    "$bluetooth_enabled",
+    "$bluetooth_version",
+    "$has_nfc",
+    "$has_telephone",
+    "$google_play_services",
+    "$mp_api_endpoint",
+    "$mp_api_timestamp_ms",
+    "$had_persisted_distinct_id",
+    "$mp_autocapture",
+    "$event_type",
+    "$duration",
+];
 
 /// Every name that is not [`Role::Other`], for events and for profile operations, resolved once per policy.
 pub struct Roles {
@@ -159,6 +185,10 @@ impl Roles {
         for name in personal::PERSONAL_FIELDS {
             event.entry((*name).into()).or_insert(Role::Personal);
             profile.entry((*name).into()).or_insert(Role::Personal);
+        }
+        for name in SDK_NAMES {
+            event.entry((*name).into()).or_insert(Role::Sdk);
+            profile.entry((*name).into()).or_insert(Role::Sdk);
         }
         Roles {
             event,
@@ -231,6 +261,19 @@ pub fn json_text(value: &Value) -> Option<String> {
 pub struct Prop<'a> {
     pub name: Cow<'a, str>,
     pub value: Val<'a>,
+    /// The name is a fixed word (an SDK's property or a configured identifier), not scanned.
+    pub fixed_name: bool,
+}
+
+impl<'a> Prop<'a> {
+    /// A property whose name is scanned like its value.
+    pub fn new(name: Cow<'a, str>, value: Val<'a>) -> Self {
+        Prop {
+            name,
+            value,
+            fixed_name: false,
+        }
+    }
 }
 
 /// Properties sorted by role, ready for the transforms.
@@ -250,6 +293,10 @@ impl<'a> Sorted<'a> {
     fn add(&mut self, role: Role, prop: Prop<'a>) {
         match role {
             Role::Other | Role::Field(_) => self.other.push(prop),
+            Role::Sdk => self.other.push(Prop {
+                fixed_name: true,
+                ..prop
+            }),
             Role::Drop => {}
             Role::Policy(action) => self.policy.push((prop, action)),
             Role::Id { group, then } => self.ids.push((prop, group, then)),
@@ -262,13 +309,7 @@ impl<'a> Sorted<'a> {
         let mut sorted = Sorted::default();
         for (name, value) in props {
             let role = Roles::of(&roles.profile, &name);
-            sorted.add(
-                role,
-                Prop {
-                    name: Cow::Owned(name),
-                    value: Val::Json(value),
-                },
-            );
+            sorted.add(role, Prop::new(Cow::Owned(name), Val::Json(value)));
         }
         sorted
     }
@@ -306,13 +347,7 @@ impl<'a> Working<'a> {
         for (name, value) in properties.iter() {
             match Roles::of(&roles.event, name) {
                 Role::Field(field) => fields[field as usize] = Some(value),
-                role => sorted.add(
-                    role,
-                    Prop {
-                        name: Cow::Borrowed(name),
-                        value: Val::Raw(value),
-                    },
-                ),
+                role => sorted.add(role, Prop::new(Cow::Borrowed(name), Val::Raw(value))),
             }
         }
         Working {
@@ -370,13 +405,8 @@ impl<'a> Working<'a> {
                 .get(name)
                 .copied()
                 .unwrap_or(Role::Other);
-            self.sorted.add(
-                role,
-                Prop {
-                    name: Cow::Borrowed(name),
-                    value: Val::Raw(value),
-                },
-            );
+            self.sorted
+                .add(role, Prop::new(Cow::Borrowed(name), Val::Raw(value)));
         }
     }
 

@@ -9,16 +9,16 @@
 //!   (they repeat the first visit's referrer, or carry search terms and paths).
 
 use std::borrow::Cow;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use hashbrown::HashMap;
-use parking_lot::Mutex;
 use privet_config::PolicyConfig;
 use privet_model::Dim;
 use url::Url;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 use super::{Field, Working};
+use crate::cache::LocalCache;
 
 /// The properties this transform consumes.
 pub const FIELDS: &[(&str, Field)] = &[
@@ -103,40 +103,42 @@ const EMAIL: &[&str] = &[
 ];
 
 /// What a URL is reduced to: its lower-cased host and its path without ids (no query string or fragment).
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Reduced {
-    pub host: Box<str>,
-    pub path: Box<str>,
+    pub host: Dim,
+    pub path: Dim,
     /// The kind of site the host is, as a referrer (found once, with the cached URL).
     site: Option<Kind>,
 }
 
 /// A cache of reduced URLs, keyed by what comes before the query string and fragment (the only part the result
-/// depends on): a product's pages and referrers repeat, and reducing one costs more than looking it up.
+/// depends on): a product's pages and referrers repeat, and reducing one costs more than looking it up. Each
+/// thread has its own (see [`LocalCache`]).
 ///
 /// The key is a 128-bit hash of that part under a random per-process seed, so no URL (whose path may hold an
 /// email or an id) stays in memory; only its reduced, id-free form does.
 pub struct Urls {
     seed: u64,
-    cache: Mutex<HashMap<u128, Option<Arc<Reduced>>>>,
+    cache: LocalCache<u128, Option<Reduced>>,
 }
 
 impl Default for Urls {
     fn default() -> Self {
         Urls {
             seed: rand::random(),
-            cache: Mutex::default(),
+            cache: LocalCache::new(URL_CACHE),
         }
     }
 }
 
+/// Entries per thread (about 80 bytes each).
 const URL_CACHE: usize = 50_000;
 /// Longer URLs are reduced every time: 50,000 entries of a few hundred bytes stay small, of 64 KB would not.
 const CACHED_KEY_BYTES: usize = 512;
 
 impl Urls {
     /// The host and id-free path of a URL; `None` when it is not an absolute URL with a host.
-    pub fn reduce(&self, url: &str) -> Option<Arc<Reduced>> {
+    pub fn reduce(&self, url: &str) -> Option<Reduced> {
         let url = privet_model::json::trim(url);
         // Bytes, not chars: both marks are ASCII, and a byte loop does not decode UTF-8.
         let query = url.bytes().position(|b| b == b'?' || b == b'#');
@@ -146,22 +148,16 @@ impl Urls {
         let cacheable = before_query.len() <= CACHED_KEY_BYTES
             && !before_query.ends_with(|c: char| c.is_whitespace() || c.is_control());
         let key = xxh3_128_with_seed(before_query.as_bytes(), self.seed);
-        if cacheable && let Some(hit) = self.cache.lock().get(&key) {
-            return hit.clone();
+        if cacheable && let Some(hit) = self.cache.get(&key) {
+            return hit;
         }
-        let reduced = parts(url).map(|(host, path)| {
-            Arc::new(Reduced {
-                site: site_kind(&host),
-                host: host.into(),
-                path: id_free(&path).into(),
-            })
+        let reduced = parts(url).map(|(host, path)| Reduced {
+            site: site_kind(&host),
+            host: Dim::from(&*host),
+            path: Dim::from(id_free(&path)),
         });
         if cacheable {
-            let mut cache = self.cache.lock();
-            if cache.len() >= URL_CACHE {
-                cache.clear();
-            }
-            cache.insert(key, reduced.clone());
+            self.cache.insert(key, reduced.clone());
         }
         reduced
     }
@@ -175,17 +171,17 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig, urls: &Urls) {
     // mixpanel-browser's page views also carry the page's URL in parts: the query string (which may hold
     // emails and tokens) goes, the path becomes `url_path` like `$current_url`'s.
     let path_part = w.take_text(Field::CurrentUrlPath);
-    let page = current.as_deref().and_then(|u| urls.reduce(u));
-    let page_host = page.as_ref().map(|page| &*page.host);
-    w.dims.url_path = page
-        .as_ref()
-        .map(|page| Dim::from(&*page.path))
-        .or_else(|| {
-            path_part
-                .as_deref()
-                .and_then(|p| path(&format!("http://x/{}", p.trim_start_matches('/'))))
-                .map(Dim::from)
-        });
+    let (page_host, page_path) = match current.as_deref().and_then(|u| urls.reduce(u)) {
+        Some(page) => (Some(page.host), Some(page.path)),
+        None => (None, None),
+    };
+    let page_host = page_host.as_deref();
+    w.dims.url_path = page_path.or_else(|| {
+        path_part
+            .as_deref()
+            .and_then(|p| path(&format!("http://x/{}", p.trim_start_matches('/'))))
+            .map(Dim::from)
+    });
     w.dims.utm_source = w.take_dim(Field::UtmSource);
     w.dims.utm_medium = w.take_dim(Field::UtmMedium);
     w.dims.utm_campaign = w.take_dim(Field::UtmCampaign);
@@ -193,7 +189,7 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig, urls: &Urls) {
         .as_deref()
         .filter(|r| *r != "$direct")
         .and_then(|r| urls.reduce(r))
-        .map(|r| (Dim::from(&*r.host), r.site))
+        .map(|r| (r.host, r.site))
         .or_else(|| {
             referring_domain
                 .as_deref()
@@ -533,7 +529,7 @@ mod tests {
         let urls = Urls::default();
         for (url, expected) in cases {
             assert_eq!(path(url).as_deref(), Some(expected), "{url}");
-            assert_eq!(urls.reduce(url).unwrap().path.as_ref(), expected, "{url}");
+            assert_eq!(urls.reduce(url).unwrap().path.as_str(), expected, "{url}");
         }
     }
 
@@ -547,20 +543,21 @@ mod tests {
         let b = urls
             .reduce("https://App.example.com/users/12345/edit#token=abc")
             .unwrap();
-        assert!(Arc::ptr_eq(&a, &b), "one entry serves both");
+        assert_eq!(a, b);
+        assert_eq!(urls.cache.len(), 1, "one entry serves both");
         assert!(urls.reduce("not a url?x=1").is_none());
         let long = format!("https://example.com/{}", "a".repeat(CACHED_KEY_BYTES));
-        assert_eq!(urls.reduce(&long).unwrap().host.as_ref(), "example.com");
-        assert_eq!(urls.cache.lock().len(), 2, "long URLs are not kept");
+        assert_eq!(urls.reduce(&long).unwrap().host.as_str(), "example.com");
+        assert_eq!(urls.cache.len(), 2, "long URLs are not kept");
         // The `url` crate keeps a space that a query string follows, and drops one that ends the URL.
         let spaced = urls.reduce("http://host/a ?x").unwrap();
-        assert_eq!(spaced.path.as_ref(), "/a%20");
-        assert_eq!(urls.reduce("http://host/a ").unwrap().path.as_ref(), "/a");
+        assert_eq!(spaced.path.as_str(), "/a%20");
+        assert_eq!(urls.reduce("http://host/a ").unwrap().path.as_str(), "/a");
         assert!(
             urls.reduce("http://host ?x").is_none(),
             "as the url crate reads it"
         );
-        assert_eq!(urls.cache.lock().len(), 3, "only the plain one is kept");
+        assert_eq!(urls.cache.len(), 3, "only the plain one is kept");
     }
 
     #[test]
