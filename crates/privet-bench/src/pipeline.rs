@@ -101,7 +101,9 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<()> {
                 let event = match times.as_deref_mut() {
                     None => batch.event(PROJECT, &ctx, raw, &session),
                     Some(times) => {
-                        let event = probed(&mut batch, raw, &session, times);
+                        // The breakdown pass counts nothing for publication.
+                        debug_assert!(tally.is_none());
+                        let event = probed(&mut batch, &ctx, raw, &session, times);
                         let t2 = Instant::now();
                         rows.extend(event.map(row));
                         times[Step::ALL.len() + 1] += t2.elapsed();
@@ -213,27 +215,22 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<()> {
 /// and what follows the last step (dropping the request's properties) counts with it.
 fn probed(
     batch: &mut Batch<'_>,
+    ctx: &EventContext,
     raw: RawEvent,
     session: &VaultSession<'_>,
     times: &mut [Duration; Step::ALL.len() + 2],
 ) -> Option<privet_model::MinimalEvent> {
     let mut last = Instant::now();
     let mut steps = [Duration::ZERO; Step::ALL.len()];
-    let event = batch.event_probed(
-        PROJECT,
-        &EventContext::default(),
-        raw,
-        session,
-        &mut |step| {
-            let now = Instant::now();
-            let index = Step::ALL
-                .iter()
-                .position(|s| *s == step)
-                .expect("a known step");
-            steps[index] += now - last;
-            last = now;
-        },
-    );
+    let event = batch.event_probed(PROJECT, ctx, raw, session, &mut |step| {
+        let now = Instant::now();
+        let index = Step::ALL
+            .iter()
+            .position(|s| *s == step)
+            .expect("a known step");
+        steps[index] += now - last;
+        last = now;
+    });
     steps[Step::ALL.len() - 1] += last.elapsed();
     for (i, d) in steps.iter().enumerate() {
         times[i + 1] += *d;

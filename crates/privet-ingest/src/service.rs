@@ -227,7 +227,7 @@ impl IngestService {
         let mut result = IngestResult::default();
         let mut batches: BTreeMap<ProjectId, WriteBatch> = BTreeMap::new();
         let session = VaultSession::new(&self.vault);
-        let mut pipeline = self.pipeline.batch();
+        let mut batch = self.pipeline.batch();
         match records {
             Records::Events(events) => {
                 for record in events {
@@ -240,7 +240,7 @@ impl IngestService {
                     ) else {
                         continue;
                     };
-                    match pipeline.event(project, ctx, record.event, &session) {
+                    match batch.event(project, ctx, record.event, &session) {
                         Some(event) => batch_for(&mut batches, project).events.push(event),
                         None => {
                             result.ignored += 1;
@@ -260,7 +260,7 @@ impl IngestService {
                     ) else {
                         continue;
                     };
-                    match pipeline.profile(project, record.update, &session) {
+                    match batch.profile(project, record.update, &session) {
                         Ok(update) => batch_for(&mut batches, project).profiles.push(update),
                         Err(e) => errors.push(RecordError::new(
                             record.index,
@@ -272,7 +272,7 @@ impl IngestService {
                 }
             }
         }
-        drop(pipeline);
+        drop(batch);
         // New pseudonyms and vaulted fields must be durable before anything that refers to them is acknowledged.
         let minimised = began.elapsed();
         let ticket = session.finish().map_err(vault_unavailable)?;

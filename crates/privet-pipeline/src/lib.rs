@@ -116,7 +116,7 @@ impl PipelineStats {
     }
 }
 
-/// The steps of the event pipeline, in order (for [`Pipeline::event_probed`]).
+/// The steps of the event pipeline, in order (for [`Batch::event_probed`]).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     /// The project's policy looked up, and each property sorted by its role (the policy's, a transform's
@@ -521,7 +521,8 @@ fn compile(config: &PolicyConfig) -> Result<Policy, PipelineError> {
     })
 }
 
-/// Scans every remaining property (its name and its text, nested values too); returns the number of spans
+/// Scans every remaining property (its name unless it is a fixed one, and its text, nested values too); returns
+/// the number of spans
 /// replaced. Values without findings stay as they were sent.
 fn scan_props(props: &mut [Prop<'_>], scanner: &Scanner, known: &Lookout) -> usize {
     let mut count = 0;

@@ -429,31 +429,84 @@ fn organisation_names_are_vaulted_and_found_in_other_fields() {
 }
 
 #[test]
-fn names_are_scanned_but_the_sdks_own() {
-    let f = pipeline();
+fn names_are_scanned_but_the_sdks_own_and_configured_ones() {
+    let f = with_policy(PolicyConfig {
+        k: 1,
+        identifier_properties: vec!["width_owner".into()],
+        ..Default::default()
+    });
     let event = f
         .event(raw(
             "e",
             json!({
                 "distinct_id": "u1",
                 "$name": "Ada Lovelace",
+                "$last_name": "Width",
                 "$screen_width": "call +44 20 7946 0958",
+                "width_owner": "u2",
                 "from ada@example.com": true,
-                "ada lovelace's plan": "pro",
+                "ada lovelace's width": "pro",
             }),
         ))
         .unwrap();
     let props: Value = serde_json::from_str(&event.properties).unwrap();
+    let owner = f.vault.pseudonym(P, IdKind::Person, "u2").0;
     assert_eq!(
         props,
         json!({
-            // An SDK's property: the value is scanned, the name (a fixed word) is not.
+            // An SDK's property: the value is scanned, the name (a fixed word, though it holds the person's
+            // "Width") is not.
             "$screen_width": "call [phone]",
+            // A configured identifier property: its name is not scanned either.
+            "width_owner": owner,
             // Any other name is, for the built-in kinds and for the person's own values.
             "from [email]": true,
-            "[personal]'s plan": "pro",
+            "[personal]'s [personal]": "pro",
         })
     );
+}
+
+/// One batch serves records of several projects, each with its own policy, and adds its counts to the
+/// pipeline's counters once, when it ends.
+#[test]
+fn a_batch_keeps_each_projects_policy_and_counts_once() {
+    let strict = privet_config::ProjectPolicyConfig {
+        properties: [("plan".to_string(), privet_config::PropertyAction::Drop)].into(),
+        ..Default::default()
+    };
+    let config = PrivacyConfig {
+        policy: PolicyConfig {
+            k: 1,
+            ..Default::default()
+        },
+        projects: [("strict".to_string(), strict)].into(),
+        ..Default::default()
+    };
+    let pipeline = Pipeline::new(
+        config,
+        Box::new(|p| (p == ProjectId(2)).then(|| "strict".to_string())),
+    )
+    .unwrap();
+    let vault = MemoryVault::default();
+    let ctx = EventContext::default();
+    let event = || {
+        raw(
+            "e",
+            json!({"distinct_id": "u1", "plan": "pro", "note": "mail ada@example.com"}),
+        )
+    };
+    let mut batch = pipeline.batch();
+    let plans: Vec<bool> = [P, ProjectId(2), P, ProjectId(2)]
+        .into_iter()
+        .map(|project| {
+            let stored = batch.event(project, &ctx, event(), &vault).unwrap();
+            stored.properties.contains("\"plan\"")
+        })
+        .collect();
+    assert_eq!(plans, [true, false, true, false]);
+    assert_eq!(pipeline.stats().spans_redacted.get(), 0, "not yet counted");
+    drop(batch);
+    assert_eq!(pipeline.stats().spans_redacted.get(), 4);
 }
 
 #[test]

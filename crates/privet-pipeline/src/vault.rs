@@ -181,3 +181,25 @@ impl IdentityVault for MemoryVault {
         ((inner.sealed.len() - 1) as u64).to_le_bytes().to_vec()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use privet_vault::crypto::Key;
+
+    use super::*;
+
+    /// A session reads the values published when it first looks one up, for the rest of its request; the next
+    /// session sees later publications.
+    #[test]
+    fn a_session_reads_one_snapshot_of_the_published_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::open(dir.path(), Key::random()).unwrap();
+        let (p, city) = (ProjectId(1), "Albi|Occitanie|FR");
+        vault.publish(1, &[(Dimension::Region, "Occitanie|FR".into())]);
+        let session = VaultSession::new(&vault);
+        assert!(session.is_published(p, Dimension::Region, "Occitanie|FR"));
+        vault.publish(1, &[(Dimension::City, city.into())]);
+        assert!(!session.is_published(p, Dimension::City, city));
+        assert!(VaultSession::new(&vault).is_published(p, Dimension::City, city));
+    }
+}

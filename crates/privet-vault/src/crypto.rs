@@ -1,5 +1,5 @@
-//! The vault's cryptography, in one place: AEAD sealing (XChaCha20-Poly1305), key wrapping, and keyed lookup
-//! hashes (HMAC-SHA-256).
+//! The vault's cryptography, in one place: AEAD sealing (XChaCha20-Poly1305), key wrapping, keyed lookup
+//! hashes (HMAC-SHA-256), and a [`Sealer`] for the many short values of events.
 //!
 //! * A **data key** (32 random bytes) per subject (a person's identifier or an organisation) encrypts that
 //!   subject's values. Destroying it makes them unreadable for good: crypto-shredding.
@@ -47,9 +47,10 @@ fn xchacha(key: &[u8; 32], nonce: &[u8; NONCE]) -> (LessSafeKey, Nonce) {
 ///
 /// Each thread draws a random 16-byte nonce prefix, derives the XChaCha20 subkey for it once, and counts through
 /// the nonce's last 8 bytes: a seal is one ChaCha20-Poly1305 operation, without a subkey derivation, a key set-up
-/// and 24 random bytes. Nonces never repeat (a random 128-bit prefix per run of seals, a counter within it); a
-/// fresh prefix is drawn every [`Sealer::RUN`] seals, so blobs sharing one tell no more than that they were
-/// sealed close together.
+/// and 24 random bytes. Nonces never repeat (a random 128-bit prefix per run of seals, a counter within it; a
+/// thread that takes over an ended thread's slot carries on its run). A fresh prefix is drawn every
+/// [`Sealer::RUN`] seals, so blobs sharing one tell no more than that one thread sealed them, and in which
+/// order.
 pub struct Sealer {
     key: Key,
     runs: ThreadLocal<RefCell<Run>>,
@@ -63,6 +64,7 @@ struct Run {
 }
 
 impl Sealer {
+    /// Seals per nonce prefix.
     pub const RUN: u64 = 4096;
 
     pub fn new(key: Key) -> Sealer {
@@ -239,13 +241,17 @@ mod tests {
         let reference = XChaCha20Poly1305::new(key.as_bytes().into());
         let sealer = Sealer::new(key.clone());
         let aad = b"withheld";
+        // Both threads seal before either ends (a thread that ended could hand its run to the next one).
+        let together = std::sync::Barrier::new(2);
         let blobs: Vec<Vec<u8>> = std::thread::scope(|s| {
             let threads: Vec<_> = (0..2)
                 .map(|_| {
                     s.spawn(|| {
-                        (0..Sealer::RUN + 10)
+                        let blobs: Vec<_> = (0..Sealer::RUN + 10)
                             .map(|i| sealer.seal(&i.to_le_bytes(), aad))
-                            .collect::<Vec<_>>()
+                            .collect();
+                        together.wait();
+                        blobs
                     })
                 })
                 .collect();

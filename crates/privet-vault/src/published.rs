@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use hashbrown::{HashMap, HashSet};
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use privet_model::withheld::{Dimension, Withheld};
 
 use crate::Vault;
@@ -25,6 +25,8 @@ pub struct Published {
     /// Replaced, never changed in place, so a snapshot stays as it was taken. Publishing copies the outer map and
     /// the sets it adds to; publications are rare (a background pass, when values reach `k` people).
     sets: RwLock<Arc<PublishedSets>>,
+    /// Held while the next sets are built, outside `sets`' lock (readers never wait for the copy).
+    publishing: Mutex<()>,
 }
 
 /// The published values at one moment.
@@ -77,12 +79,13 @@ impl Vault {
 
     /// Records values of `project` as published (told by the store).
     pub fn publish(&self, project: i64, keys: &[(Dimension, String)]) {
-        let mut sets = self.inner.published.sets.write();
-        let mut next = PublishedSets::clone(&sets);
+        let published = &self.inner.published;
+        let _one_at_a_time = published.publishing.lock();
+        let mut next = PublishedSets::clone(&published.sets.read());
         for (dimension, key) in keys {
             Arc::make_mut(next.0.entry((project, *dimension)).or_default()).insert(key.clone());
         }
-        *sets = Arc::new(next);
+        *published.sets.write() = Arc::new(next);
     }
 
     /// The published sets.

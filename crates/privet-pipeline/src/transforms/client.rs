@@ -82,7 +82,7 @@ pub struct Client {
     pub device_type: Option<Dim>,
 }
 
-/// A cache of parsed user agents (per thread, see [`LocalCache`]).
+/// A cache of parsed user agents ([`LocalCache`]: per thread).
 pub struct UserAgents {
     cache: LocalCache<String, Client>,
 }
@@ -95,8 +95,8 @@ impl Default for UserAgents {
     }
 }
 
-/// Entries per thread (a few hundred bytes each); a product sees a few thousand distinct agents a day.
-const UA_CACHE: usize = 20_000;
+/// Entries in all threads (a few hundred bytes each); a product sees a few thousand distinct agents a day.
+const UA_CACHE: usize = 50_000;
 /// Real user agents are a few hundred bytes; longer ones are parsed every time (50,000 entries of 64 KB would not
 /// be small).
 const CACHED_UA_BYTES: usize = 1024;

@@ -12,7 +12,7 @@ use privet_model::ids::real_id;
 use privet_model::{EventIdentity, IdentityOp, JsonKind, ProjectId, Pseudonym};
 use serde_json::Value;
 
-use super::{Field, Prop, Sorted, Val, Working, json_text};
+use super::{Field, Groups, Prop, Sorted, Val, Working, json_text};
 use crate::vault::{IdKind, IdentityVault};
 
 const DEVICE_PREFIX: &str = "$device:";
@@ -147,8 +147,8 @@ pub fn pseudonymize_properties(
     project: ProjectId,
     config: &PolicyConfig,
     p: &dyn IdentityVault,
-) -> Vec<Pseudonym> {
-    let mut groups = Vec::new();
+) -> Groups {
+    let mut groups = Groups::new();
     for (prop, group, then) in std::mem::take(&mut sorted.ids) {
         let value = match group {
             Some(index) => {
@@ -175,7 +175,7 @@ pub fn pseudonymize_properties(
     groups
 }
 
-fn collect_ids(value: &Value, out: &mut Vec<Pseudonym>) {
+fn collect_ids(value: &Value, out: &mut Groups) {
     match value {
         Value::Array(items) => out.extend(items.iter().filter_map(Value::as_i64).map(Pseudonym)),
         other => out.extend(other.as_i64().map(Pseudonym)),

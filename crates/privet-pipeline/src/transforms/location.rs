@@ -19,6 +19,7 @@ use privet_model::{Dim, Dimensions};
 use super::{Field, Working};
 use crate::EventContext;
 use crate::cache::LocalCache;
+use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 /// The properties this transform consumes.
 pub const FIELDS: &[(&str, Field)] = &[
@@ -60,14 +61,18 @@ pub trait Geo: Send + Sync {
 }
 
 /// A MaxMind-format database (GeoLite2-City, GeoIP2-City, DB-IP City Lite), with a cache of recent lookups
-/// (per thread, see [`LocalCache`]): a person's address repeats from event to event.
+/// ([`LocalCache`]: per thread): a person's address repeats from event to event.
+///
+/// The cache is keyed by a 128-bit hash of the address under a random per-process seed, so no address stays in
+/// memory once its event is minimised; only the places do.
 pub struct GeoDb {
     reader: maxminddb::Reader<Vec<u8>>,
-    cache: LocalCache<IpAddr, Option<Place>>,
+    seed: u64,
+    cache: LocalCache<u128, Option<Place>>,
 }
 
-/// Entries per thread (about 100 bytes each).
-const GEO_CACHE: usize = 50_000;
+/// Entries in all threads (about 100 bytes each).
+const GEO_CACHE: usize = 100_000;
 
 impl GeoDb {
     pub fn open(path: &Path) -> Result<GeoDb, String> {
@@ -79,6 +84,7 @@ impl GeoDb {
         })?;
         Ok(GeoDb {
             reader,
+            seed: rand::random(),
             cache: LocalCache::new(GEO_CACHE),
         })
     }
@@ -102,11 +108,15 @@ impl GeoDb {
 
 impl Geo for GeoDb {
     fn place(&self, ip: IpAddr) -> Option<Place> {
-        if let Some(hit) = self.cache.get(&ip) {
+        let key = match ip {
+            IpAddr::V4(v4) => xxh3_128_with_seed(&v4.octets(), self.seed),
+            IpAddr::V6(v6) => xxh3_128_with_seed(&v6.octets(), self.seed),
+        };
+        if let Some(hit) = self.cache.get(&key) {
             return hit;
         }
         let place = self.lookup(ip);
-        self.cache.insert(ip, place.clone());
+        self.cache.insert(key, place.clone());
         place
     }
 }

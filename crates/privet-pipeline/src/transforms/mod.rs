@@ -23,6 +23,10 @@ use privet_model::{
     RawProperties,
 };
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
+
+/// The organisations a record names (pseudonyms): usually one, kept without an allocation.
+pub type Groups = SmallVec<[Pseudonym; 2]>;
 
 /// The properties a built-in transform consumes, one variant per name.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -129,7 +133,7 @@ pub struct Roles {
 impl Roles {
     /// Precedence: control and identity fields (for profiles: addresses and places), then identifiers (group
     /// keys, identifier properties), then the policy's actions, then the other built-in transforms' fields, then
-    /// personal fields (matched ignoring case).
+    /// personal fields (matched ignoring case), then the SDKs' own properties.
     pub fn new(policy: &PolicyConfig) -> Roles {
         let mut event: HashMap<Box<str>, Role> = HashMap::new();
         let mut profile: HashMap<Box<str>, Role> = HashMap::new();
@@ -238,6 +242,12 @@ impl<'a> Val<'a> {
     fn write(&self, out: &mut String) {
         match self {
             Val::Raw(raw) => out.push_str(raw.text()),
+            // Numbers (pseudonyms) and strings (redacted text) straight into `out`; the rest through a string.
+            Val::Json(Value::Number(n)) => {
+                use std::fmt::Write;
+                write!(out, "{n}").expect("writing to a String cannot fail");
+            }
+            Val::Json(Value::String(text)) => write_str(out, text),
             Val::Json(value) => out.push_str(&value.to_string()),
         }
     }
@@ -276,6 +286,10 @@ impl<'a> Prop<'a> {
     }
 }
 
+/// An identifier property: a group key (by its index in the policy's `group_keys`) or a person's id, and the
+/// policy's action on its pseudonym.
+pub type IdProp<'a> = (Prop<'a>, Option<usize>, Option<PropertyAction>);
+
 /// Properties sorted by role, ready for the transforms.
 #[derive(Default)]
 pub struct Sorted<'a> {
@@ -283,8 +297,8 @@ pub struct Sorted<'a> {
     pub other: Vec<Prop<'a>>,
     /// With the policy's action.
     pub policy: Vec<(Prop<'a>, PropertyAction)>,
-    /// Identifiers to pseudonymise.
-    pub ids: Vec<(Prop<'a>, Option<usize>, Option<PropertyAction>)>,
+    /// Identifiers to pseudonymise (usually one organisation: no allocation).
+    pub ids: SmallVec<[IdProp<'a>; 2]>,
     /// Known personal fields.
     pub personal: Vec<Prop<'a>>,
 }
@@ -331,7 +345,7 @@ pub struct Working<'a> {
     pub withheld: Withheld,
     pub store: bool,
     /// Organisations the event names (pseudonyms), for the scanner.
-    pub groups: Vec<Pseudonym>,
+    pub groups: Groups,
     /// Properties settled by the policy: put back at the end, never scanned.
     pub settled: Vec<Prop<'a>>,
 }
@@ -362,7 +376,7 @@ impl<'a> Working<'a> {
             dims: Dimensions::default(),
             withheld: Withheld::default(),
             store: true,
-            groups: Vec::new(),
+            groups: Groups::new(),
             settled: Vec::new(),
         }
     }
@@ -430,22 +444,26 @@ impl<'a> Working<'a> {
 
 /// Writes the properties as one JSON object; where a name repeats, its last value is written.
 pub fn write_object(out: &mut String, props: &[Prop<'_>], settled: &[Prop<'_>]) {
-    let all: Vec<&Prop<'_>> = props.iter().chain(settled).collect();
+    let count = props.len() + settled.len();
+    let at = |i: usize| props.get(i).unwrap_or_else(|| &settled[i - props.len()]);
     // A few names are compared pairwise; many (up to `max_properties`) go through a map of each name's last place.
-    let last: Option<HashMap<&str, usize>> = (all.len() > 32).then(|| {
-        all.iter()
+    let last: Option<HashMap<&str, usize>> = (count > 32).then(|| {
+        props
+            .iter()
+            .chain(settled)
             .enumerate()
             .map(|(i, prop)| (&*prop.name, i))
             .collect()
     });
     out.push('{');
     let mut first = true;
-    for (i, prop) in all.iter().enumerate() {
+    for (i, prop) in props.iter().chain(settled).enumerate() {
         let repeated = match &last {
             Some(last) => last[&*prop.name] != i,
-            None => all[i + 1..]
-                .iter()
-                .any(|later| later.name.len() == prop.name.len() && later.name == prop.name),
+            None => (i + 1..count).any(|j| {
+                let later = at(j);
+                later.name.len() == prop.name.len() && later.name == prop.name
+            }),
         };
         if repeated {
             continue;

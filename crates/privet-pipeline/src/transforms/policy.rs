@@ -29,7 +29,15 @@ pub fn apply<'a>(
     vault: &dyn IdentityVault,
 ) -> Applied<'a> {
     let mut applied = Applied::default();
-    for (Prop { name, value, .. }, action) in props {
+    for (
+        Prop {
+            name,
+            value,
+            fixed_name,
+        },
+        action,
+    ) in props
+    {
         let settled = match action {
             PropertyAction::Keep => Some(value),
             PropertyAction::Drop => None,
@@ -49,7 +57,11 @@ pub fn apply<'a>(
             }
         };
         if let Some(value) = settled {
-            applied.settled.push(Prop::new(name, value));
+            applied.settled.push(Prop {
+                name,
+                value,
+                fixed_name,
+            });
         }
     }
     applied

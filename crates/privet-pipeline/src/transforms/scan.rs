@@ -15,6 +15,7 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use privet_vault::Known;
 use regex::{Regex, RegexSet};
+use smallvec::SmallVec;
 
 /// A kind of sensitive span and its placeholder.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -180,7 +181,8 @@ impl Scanner {
 #[derive(Default)]
 pub struct Lookout {
     /// Each subject's values, with the searcher built over them kept beside them (read without cloning it).
-    held: Vec<Arc<Known>>,
+    /// Usually a person and an organisation: no allocation.
+    held: SmallVec<[Arc<Known>; 2]>,
     carried: Option<KnownValues>,
 }
 
@@ -197,7 +199,7 @@ impl Lookout {
         }
     }
 
-    /// Adds values the record carried that the vault did not hold yet.
+    /// The values the record carried that the vault did not hold yet (replacing any given before).
     pub fn carry<'a>(&mut self, values: impl IntoIterator<Item = &'a str>) {
         self.carried = KnownValues::new(values);
     }

@@ -131,7 +131,7 @@ impl Default for Urls {
     }
 }
 
-/// Entries per thread (about 80 bytes each).
+/// Entries in all threads (about 80 bytes each).
 const URL_CACHE: usize = 50_000;
 /// Longer URLs are reduced every time: 50,000 entries of a few hundred bytes stay small, of 64 KB would not.
 const CACHED_KEY_BYTES: usize = 512;
@@ -139,6 +139,11 @@ const CACHED_KEY_BYTES: usize = 512;
 impl Urls {
     /// The host and id-free path of a URL; `None` when it is not an absolute URL with a host.
     pub fn reduce(&self, url: &str) -> Option<Reduced> {
+        self.reduce_with(url, |reduced| reduced.cloned())
+    }
+
+    /// `read` of what [`Urls::reduce`] gives, without copying it out of the cache.
+    pub fn reduce_with<R>(&self, url: &str, read: impl FnOnce(Option<&Reduced>) -> R) -> R {
         let url = privet_model::json::trim(url);
         // Bytes, not chars: both marks are ASCII, and a byte loop does not decode UTF-8.
         let query = url.bytes().position(|b| b == b'?' || b == b'#');
@@ -148,7 +153,9 @@ impl Urls {
         let cacheable = before_query.len() <= CACHED_KEY_BYTES
             && !before_query.ends_with(|c: char| c.is_whitespace() || c.is_control());
         let key = xxh3_128_with_seed(before_query.as_bytes(), self.seed);
-        if cacheable && let Some(hit) = self.cache.get(&key) {
+        let mut read = Some(read);
+        let mut once = |reduced: Option<&Reduced>| (read.take().expect("read once"))(reduced);
+        if cacheable && let Some(hit) = self.cache.with(&key, |hit| hit.map(|h| once(h.as_ref()))) {
             return hit;
         }
         let reduced = parts(url).map(|(host, path)| Reduced {
@@ -156,10 +163,11 @@ impl Urls {
             host: Dim::from(&*host),
             path: Dim::from(id_free(&path)),
         });
+        let result = once(reduced.as_ref());
         if cacheable {
-            self.cache.insert(key, reduced.clone());
+            self.cache.insert(key, reduced);
         }
-        reduced
+        result
     }
 }
 
@@ -188,8 +196,7 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig, urls: &Urls) {
     let referrer_host = referrer
         .as_deref()
         .filter(|r| *r != "$direct")
-        .and_then(|r| urls.reduce(r))
-        .map(|r| (r.host, r.site))
+        .and_then(|r| urls.reduce_with(r, |r| r.map(|r| (r.host.clone(), r.site))))
         .or_else(|| {
             referring_domain
                 .as_deref()
