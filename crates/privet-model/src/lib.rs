@@ -10,6 +10,7 @@
 //! already minimised: identifiers are [`Pseudonym`]s, locations are coarse, free text has been scanned.
 //! Nothing here performs I/O.
 
+pub mod byteset;
 pub mod category;
 pub mod event;
 pub mod identity;

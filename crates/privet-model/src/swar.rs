@@ -1,5 +1,5 @@
-//! Eight bytes at a time: the word tricks that the JSON lexer (`privet-ingest`) and the escape check of
-//! [`crate::json::RawJson::as_str`] share. Most strings an SDK sends are short, where `memchr` goes byte by byte.
+//! Eight bytes at a time: the word tricks that the JSON lexer (`privet-ingest`), the escape check of
+//! [`crate::json::RawJson::as_str`] and the pipeline's JSON writer share. Most strings an SDK sends are short, where `memchr` goes byte by byte.
 //!
 //! A byte below `n` sets its high bit in `(x - n) & !x`, and a byte equal to `c` is a zero byte of `x ^ c`. A
 //! borrow can flag bytes above a real one, never below it: the lowest flag (in little-endian order) is always a
@@ -26,6 +26,29 @@ pub fn equal(word: u64, c: u8) -> u64 {
 /// The index of the first flagged byte, if any.
 pub fn first(flags: u64) -> Option<usize> {
     (flags != 0).then(|| flags.trailing_zeros() as usize / 8)
+}
+
+/// Whether a JSON string cannot hold `b` as it is: a quote, a backslash or a control character (where the
+/// lexer's scan of a string stops).
+pub const fn is_json_stop(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Flags the bytes of `word` that [`is_json_stop`].
+pub fn json_stops(word: u64) -> u64 {
+    below(word, 0x20) | equal(word, b'"') | equal(word, b'\\')
+}
+
+/// Whether `bytes` must be escaped to be written as a JSON string: whole words, then one last word that may
+/// overlap them; byte by byte below eight bytes.
+pub fn needs_json_escape(bytes: &[u8]) -> bool {
+    match bytes.len() {
+        0..8 => bytes.iter().any(|&b| is_json_stop(b)),
+        len => {
+            bytes.chunks_exact(8).any(|w| json_stops(word(w)) != 0)
+                || json_stops(word(&bytes[len - 8..])) != 0
+        }
+    }
 }
 
 /// Whether `bytes` hold `c`: whole words, then one last word that may overlap them; two overlapping four-byte
@@ -68,6 +91,41 @@ mod tests {
                     if at < len {
                         bytes[at] = c;
                         assert!(contains(&bytes, c), "{c} in {bytes:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every byte value, at every place of a word, among neighbours of the stops.
+    #[test]
+    fn json_stops_flag_exactly_the_stops() {
+        let fillers = [b'a', 0x21, 0x5b, 0x5d, 0xa2, 0xdc, 0x9f, 0xff, 0x20, 0x7f];
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                for filler in fillers {
+                    let mut bytes = [filler; 8];
+                    bytes[at] = b;
+                    let flags = json_stops(word(&bytes));
+                    let expected = bytes.iter().position(|b| is_json_stop(*b));
+                    assert_eq!(first(flags), expected, "{bytes:?}");
+                    assert_eq!(needs_json_escape(&bytes), expected.is_some());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn json_escapes_are_found_wherever_they_are() {
+        for stop in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+            for len in 0..40 {
+                for at in 0..=len {
+                    let filler = [b' ', b'#', b'a', 0xc3, 0x80, 0x7f, b']'];
+                    let mut bytes: Vec<u8> = (0..len).map(|i| filler[i % filler.len()]).collect();
+                    assert!(!needs_json_escape(&bytes), "{bytes:?}");
+                    if at < len {
+                        bytes[at] = stop;
+                        assert!(needs_json_escape(&bytes), "{stop} in {bytes:?}");
                     }
                 }
             }

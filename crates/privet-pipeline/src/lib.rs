@@ -483,24 +483,17 @@ fn settle<'a>(
     (applied.settled, vaulted)
 }
 
-/// The values to look for in a record's free text: what the vault holds for the subjects (each set's searcher is
-/// built once and kept beside it in the vault), and what this record carried that the vault did not hold yet.
-fn lookout<'a>(
+/// The values to look for in a record's free text: what the vault holds for the subjects (see [`Lookout`]), and
+/// what this record carried that the vault did not hold yet.
+fn lookout<'v, 'a>(
     subjects: impl IntoIterator<Item = Pseudonym>,
     carried: impl Iterator<Item = &'a String>,
-    vault: &dyn IdentityVault,
-) -> Lookout {
+    vault: &'v dyn IdentityVault,
+) -> Lookout<'v> {
+    let mut lookout = Lookout::of(vault, subjects);
     // What the record carried is usually in the vault already (it was stored by an earlier event): only the rest
     // needs a searcher of its own, built for this record. (Usually nothing is carried: no allocation.)
     let mut carried: Vec<&str> = carried.map(String::as_str).collect();
-    let mut lookout = Lookout::none();
-    for subject in subjects {
-        let known = vault.known_values(subject);
-        if known.values().is_empty() {
-            continue;
-        }
-        lookout.hold(known);
-    }
     if !carried.is_empty() {
         carried.retain(|v| !lookout.holds(v));
         lookout.carry(carried);
@@ -524,7 +517,7 @@ fn compile(config: &PolicyConfig) -> Result<Policy, PipelineError> {
 /// Scans every remaining property (its name unless it is a fixed one, and its text, nested values too); returns
 /// the number of spans
 /// replaced. Values without findings stay as they were sent.
-fn scan_props(props: &mut [Prop<'_>], scanner: &Scanner, known: &Lookout) -> usize {
+fn scan_props(props: &mut [Prop<'_>], scanner: &Scanner, known: &Lookout<'_>) -> usize {
     let mut count = 0;
     for prop in props {
         if !prop.fixed_name
@@ -565,7 +558,7 @@ fn scan_props(props: &mut [Prop<'_>], scanner: &Scanner, known: &Lookout) -> usi
     count
 }
 
-fn scan_value(value: &mut Value, scanner: &Scanner, known: &Lookout) -> usize {
+fn scan_value(value: &mut Value, scanner: &Scanner, known: &Lookout<'_>) -> usize {
     match value {
         Value::String(text) => match scanner.redact(text, known) {
             Some((clean, findings)) => {

@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 use privet_model::withheld::{Dimension, Withheld};
 use privet_model::{ProjectId, Pseudonym};
 pub use privet_vault::IdKind;
-use privet_vault::{Known, PublishedSets, Ticket, Vault, VaultError};
+use privet_vault::{Known, KnownSketch, PublishedSets, Ticket, Vault, VaultError};
 use rand::RngCore;
 
 /// What the transforms need from the vault.
@@ -25,6 +25,8 @@ pub trait IdentityVault {
     fn store_field(&self, project: ProjectId, subject: Pseudonym, name: &str, value: &str);
     /// Values the vault holds for a subject (to find them in free text).
     fn known_values(&self, subject: Pseudonym) -> Arc<Known>;
+    /// What a text must have to hold one of those values ([`KnownSketch`]), without reading them.
+    fn known_sketch(&self, subject: Pseudonym) -> KnownSketch;
     /// Whether a value is published in the project (stored for at least `k` people; see
     /// `privet_model::withheld`).
     fn is_published(&self, project: ProjectId, dimension: Dimension, key: &str) -> bool;
@@ -90,6 +92,13 @@ impl IdentityVault for VaultSession<'_> {
         self.vault.known_values(subject).unwrap_or_else(|e| {
             self.fail(e);
             Arc::new(Known::new(Vec::new()))
+        })
+    }
+
+    fn known_sketch(&self, subject: Pseudonym) -> KnownSketch {
+        self.vault.known_sketch(subject).unwrap_or_else(|e| {
+            self.fail(e);
+            KnownSketch::NOTHING
         })
     }
 
@@ -166,6 +175,10 @@ impl IdentityVault for MemoryVault {
     fn known_values(&self, subject: Pseudonym) -> Arc<Known> {
         let values = self.fields(subject).into_iter().map(|(_, v)| v).collect();
         Arc::new(Known::new(values))
+    }
+
+    fn known_sketch(&self, subject: Pseudonym) -> KnownSketch {
+        self.known_values(subject).sketch()
     }
 
     fn is_published(&self, project: ProjectId, dimension: Dimension, key: &str) -> bool {

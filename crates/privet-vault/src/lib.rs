@@ -30,6 +30,7 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashMap;
 use parking_lot::Mutex;
+use privet_model::byteset::ByteSet;
 use privet_model::{ProjectId, Pseudonym};
 use rand::RngCore;
 
@@ -289,12 +290,50 @@ impl Default for Limits {
 /// once per set and never goes stale, and a scanner needs no cache of its own.
 pub struct Known {
     values: Vec<String>,
+    sketch: KnownSketch,
     searcher: OnceLock<Box<dyn Any + Send + Sync>>,
+}
+
+/// What a text must have to hold one of a subject's values, or any word of one: at least `shortest` bytes, and
+/// every byte in `common` (the bytes all the words share, ASCII letters folded). Most texts fail it, so a caller
+/// rules them out without searching, and without reading the values: the sketch is kept inline in the vault's
+/// table, where the lookup that finds it already is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KnownSketch {
+    pub shortest: u32,
+    pub common: ByteSet,
+}
+
+impl KnownSketch {
+    /// The sketch of no values: no text passes it.
+    pub const NOTHING: KnownSketch = KnownSketch {
+        shortest: u32::MAX,
+        common: ByteSet::ALL,
+    };
+
+    /// The sketch of `values`, split into words at whitespace.
+    pub fn of(values: &[String]) -> KnownSketch {
+        values.iter().flat_map(|v| v.split_whitespace()).fold(
+            KnownSketch::NOTHING,
+            |sketch, word| KnownSketch {
+                shortest: sketch
+                    .shortest
+                    .min(u32::try_from(word.len()).unwrap_or(u32::MAX)),
+                common: sketch.common.intersection(ByteSet::of(word.as_bytes())),
+            },
+        )
+    }
+
+    /// Whether a text of `len` bytes holding `bytes` could hold one of the values.
+    pub fn could_be_in(self, len: usize, bytes: ByteSet) -> bool {
+        len >= self.shortest as usize && bytes.contains(self.common)
+    }
 }
 
 impl Known {
     pub fn new(values: Vec<String>) -> Known {
         Known {
+            sketch: KnownSketch::of(&values),
             values,
             searcher: OnceLock::new(),
         }
@@ -302,6 +341,10 @@ impl Known {
 
     pub fn values(&self) -> &[String] {
         &self.values
+    }
+
+    pub fn sketch(&self) -> KnownSketch {
+        self.sketch
     }
 
     /// The searcher over the values, built by `build` on first use.
@@ -327,8 +370,8 @@ struct State {
     recent: HashMap<u128, i64>,
     /// Data keys of subjects used recently.
     data_keys: HashMap<i64, Key>,
-    /// Known personal values (for the free-text scanner), per subject.
-    known: HashMap<i64, Arc<Known>>,
+    /// Known personal values (for the free-text scanner), per subject, with their sketch beside the pointer.
+    known: HashMap<i64, (KnownSketch, Arc<Known>)>,
     /// Fingerprints of (subject, field, value) written recently, so a repeated field is not written again.
     written: hashbrown::HashSet<u64>,
 }
@@ -523,7 +566,8 @@ impl Vault {
             let mut values = known.values().to_vec();
             values.push(value.to_string());
             self.make_room(&mut state.known, self.inner.limits.keys)?;
-            state.known.insert(subject.0, Arc::new(Known::new(values)));
+            let known = Arc::new(Known::new(values));
+            state.known.insert(subject.0, (known.sketch(), known));
         }
         // Forgetting a fingerprint only costs a rewrite of the same value: no need to wait for the writer.
         if state.written.len() >= self.inner.limits.ids {
@@ -535,7 +579,7 @@ impl Vault {
 
     /// The personal values the vault holds for a subject (its identifiers and fields), for the free-text scanner.
     pub fn known_values(&self, subject: Pseudonym) -> Result<Arc<Known>> {
-        if let Some(known) = self.inner.state.lock().known.get(&subject.0) {
+        if let Some((_, known)) = self.inner.state.lock().known.get(&subject.0) {
             return Ok(known.clone());
         }
         let values: Vec<String> = match self.reveal_durable(subject.0)? {
@@ -550,8 +594,19 @@ impl Vault {
         let known = Arc::new(Known::new(values));
         let mut state = self.inner.state.lock();
         self.make_room(&mut state.known, self.inner.limits.keys)?;
-        state.known.insert(subject.0, known.clone());
+        state
+            .known
+            .insert(subject.0, (known.sketch(), known.clone()));
         Ok(known)
+    }
+
+    /// The sketch of the values the vault holds for a subject ([`KnownSketch`]), found without touching the
+    /// values; a caller reads those ([`Vault::known_values`]) only when a text passes the sketch.
+    pub fn known_sketch(&self, subject: Pseudonym) -> Result<KnownSketch> {
+        if let Some((sketch, _)) = self.inner.state.lock().known.get(&subject.0) {
+            return Ok(*sketch);
+        }
+        Ok(self.known_values(subject)?.sketch())
     }
 
     /// Decrypts everything held about `subject`; `None` if the vault holds nothing (never known, or erased).

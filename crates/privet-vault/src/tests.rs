@@ -253,6 +253,33 @@ fn a_searcher_is_built_once_per_set_of_known_values() {
     vault.sync_blocking(ticket).unwrap();
 }
 
+/// The sketch kept in the table is always the one of the values the vault holds: after a new field, after the
+/// cache was emptied, and after erasure (nothing).
+#[test]
+fn the_sketch_follows_the_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = Key::random();
+    let vault = open(dir.path(), &master);
+    let p = pseudonym(&vault, IdKind::Person, "user-7");
+    let sketch = |vault: &Vault| vault.known_sketch(p).unwrap();
+    assert_eq!(sketch(&vault), vault.known_values(p).unwrap().sketch());
+    assert_eq!(sketch(&vault).shortest, 6);
+    let mut ticket = Ticket::default();
+    vault
+        .set_field(P, p, "$name", "Ada Lo", &mut ticket)
+        .unwrap();
+    vault.sync_blocking(ticket).unwrap();
+    let after = sketch(&vault);
+    assert_eq!(after, KnownSketch::of(&["user-7".into(), "Ada Lo".into()]));
+    assert_eq!(after.shortest, 2, "the shortest word, \"Lo\"");
+    // Read again from SQLite by a vault that starts with an empty cache.
+    drop(vault);
+    let vault = open(dir.path(), &master);
+    assert_eq!(sketch(&vault), after);
+    vault.erase(&[p], "test").unwrap();
+    assert_eq!(sketch(&vault), KnownSketch::NOTHING);
+}
+
 #[test]
 fn a_repeated_field_is_written_once() {
     let dir = tempfile::tempdir().unwrap();

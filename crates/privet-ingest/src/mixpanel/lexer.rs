@@ -27,12 +27,10 @@ pub type Lexed<T> = Result<T, GiveUp>;
 static STRING_STOP: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
+    while b < 256 {
+        table[b] = swar::is_json_stop(b as u8);
         b += 1;
     }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
     table
 };
 
@@ -59,7 +57,7 @@ impl<'a> Name<'a> {
 
 /// Where the first byte of `word` that is in [`STRING_STOP`] lies, if any (see [`privet_model::swar`]).
 fn first_stop(word: u64) -> Option<usize> {
-    swar::first(swar::below(word, 0x20) | swar::equal(word, b'"') | swar::equal(word, b'\\'))
+    swar::first(swar::json_stops(word))
 }
 
 /// A cursor over one JSON text.

@@ -481,7 +481,7 @@ pub fn write_object(out: &mut String, props: &[Prop<'_>], settled: &[Prop<'_>]) 
 
 /// Writes a JSON string.
 pub fn write_str(out: &mut String, text: &str) {
-    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if !privet_model::swar::needs_json_escape(text.as_bytes()) {
         out.push('"');
         out.push_str(text);
         out.push('"');

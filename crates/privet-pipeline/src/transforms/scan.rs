@@ -8,14 +8,20 @@
 //!
 //! Speed: one `RegexSet` pass tells which kinds occur at all (most strings match none and are done); only the
 //! kinds that matched are searched again for their spans. Values the vault knows are found with an
-//! Aho-Corasick automaton per person and per organisation ([`KnownValues`], usually over two or three values).
+//! Aho-Corasick automaton per person and per organisation ([`KnownValues`], usually over two or three values),
+//! run only on a text that passes the subject's sketch and holds every byte of one of the values ([`Lookout`]).
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use privet_vault::Known;
+use privet_model::Pseudonym;
+use privet_model::byteset::ByteSet;
+use privet_vault::{Known, KnownSketch};
 use regex::{Regex, RegexSet};
 use smallvec::SmallVec;
+
+use crate::vault::IdentityVault;
 
 /// A kind of sensitive span and its placeholder.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -121,7 +127,7 @@ impl Scanner {
 
     /// Replaces every sensitive span of `text`; returns `None` when nothing was found (the common case, with no
     /// allocation). `known` finds values the vault holds for this person and organisation (case-insensitively).
-    pub fn redact(&self, text: &str, known: &Lookout) -> Option<(String, Vec<Finding>)> {
+    pub fn redact(&self, text: &str, known: &Lookout<'_>) -> Option<(String, Vec<Finding>)> {
         let mut spans: Vec<Span> = Vec::new();
         if could_match(text) {
             for index in self.set.matches(text).iter() {
@@ -139,12 +145,12 @@ impl Scanner {
             }
         }
         // The text's bytes, found once for every set of values that could fit in it.
-        let mut bytes = None;
-        for known in known.searchers().filter(|k| text.len() >= k.shortest) {
-            let bytes = *bytes.get_or_insert_with(|| ByteSet::of(text.as_bytes()));
-            if !known.could_occur_in(bytes) {
-                continue;
-            }
+        let bytes = if known.is_empty() {
+            ByteSet::EMPTY
+        } else {
+            ByteSet::of(text.as_bytes())
+        };
+        for known in known.searchers(text.len(), bytes) {
             for m in known.automaton.find_iter(text) {
                 spans.push(Span {
                     start: m.start(),
@@ -178,24 +184,48 @@ impl Scanner {
 
 /// The values to look for in one record's free text: what the vault holds for its person and organisations, and
 /// what the record itself carried to the vault.
+///
+/// Each subject comes with the sketch of its values ([`KnownSketch`]), kept in the vault's table: a text that
+/// fails it (most do) is ruled out without reading the values, which are fetched from the vault the first time a
+/// text (or a carried value, for [`Lookout::holds`]) passes. With tens of thousands of people, their values are rarely in the processor's caches, and reading
+/// them for every event cost more than the rest of the scan.
 #[derive(Default)]
-pub struct Lookout {
-    /// Each subject's values, with the searcher built over them kept beside them (read without cloning it).
+pub struct Lookout<'v> {
+    vault: Option<&'v dyn IdentityVault>,
     /// Usually a person and an organisation: no allocation.
-    held: SmallVec<[Arc<Known>; 2]>,
+    subjects: SmallVec<[Subject; 2]>,
     carried: Option<KnownValues>,
 }
 
-impl Lookout {
+/// A subject whose values may be searched for.
+struct Subject {
+    id: Pseudonym,
+    sketch: KnownSketch,
+    /// Fetched when a text first passes the sketch.
+    known: OnceCell<Arc<Known>>,
+}
+
+impl<'v> Lookout<'v> {
     /// Nothing to look for but the built-in kinds.
-    pub fn none() -> Lookout {
+    pub fn none() -> Lookout<'v> {
         Lookout::default()
     }
 
-    /// Adds what the vault holds for a subject (building its searcher if nobody has yet).
-    pub fn hold(&mut self, known: Arc<Known>) {
-        if searcher(&known).is_some() {
-            self.held.push(known);
+    /// Looks for the values `vault` holds for these subjects.
+    pub fn of(vault: &'v dyn IdentityVault, subjects: impl IntoIterator<Item = Pseudonym>) -> Self {
+        let subjects = subjects
+            .into_iter()
+            .map(|id| Subject {
+                id,
+                sketch: vault.known_sketch(id),
+                known: OnceCell::new(),
+            })
+            .filter(|s| s.sketch != KnownSketch::NOTHING)
+            .collect();
+        Lookout {
+            vault: Some(vault),
+            subjects,
+            carried: None,
         }
     }
 
@@ -204,18 +234,37 @@ impl Lookout {
         self.carried = KnownValues::new(values);
     }
 
-    /// Whether a held set of values contains `value`.
+    /// Whether the vault holds `value` for one of the subjects (its values are read only when `value` passes
+    /// the subject's sketch).
     pub fn holds(&self, value: &str) -> bool {
-        self.held
-            .iter()
-            .any(|k| k.values().iter().any(|h| h == value))
+        let bytes = ByteSet::of(value.as_bytes());
+        self.subjects.iter().any(|s| {
+            s.sketch.could_be_in(value.len(), bytes)
+                && self.known(s).values().iter().any(|h| h == value)
+        })
     }
 
-    fn searchers(&self) -> impl Iterator<Item = &KnownValues> {
-        self.held
+    fn known<'s>(&self, subject: &'s Subject) -> &'s Known {
+        subject.known.get_or_init(|| {
+            self.vault
+                .expect("subjects come with their vault")
+                .known_values(subject.id)
+        })
+    }
+
+    /// The searchers that could find something in a text of `len` bytes holding `bytes`.
+    fn searchers(&self, len: usize, bytes: ByteSet) -> impl Iterator<Item = &KnownValues> {
+        self.subjects
             .iter()
-            .filter_map(|k| searcher(k).as_ref())
+            .filter(move |s| s.sketch.could_be_in(len, bytes))
+            .filter_map(|s| searcher(self.known(s)).as_ref())
             .chain(&self.carried)
+            .filter(move |k| len >= k.shortest && k.could_occur_in(bytes))
+    }
+
+    /// Whether there is nothing to look for: then no text's bytes are needed.
+    fn is_empty(&self) -> bool {
+        self.subjects.is_empty() && self.carried.is_none()
     }
 }
 
@@ -235,33 +284,13 @@ pub struct KnownValues {
     bytes: Vec<ByteSet>,
 }
 
-/// The set of bytes a text holds, ASCII letters folded to lower case (as the search folds them). A text can hold
-/// a value only if it holds every byte of it, which rules out almost every pair of a text and a person's values
-/// with a few bit operations instead of a search.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct ByteSet([u64; 4]);
-
-impl ByteSet {
-    fn of(text: &[u8]) -> ByteSet {
-        let mut set = [0u64; 4];
-        for b in text {
-            let b = b.to_ascii_lowercase();
-            set[usize::from(b >> 6)] |= 1 << (b & 63);
-        }
-        ByteSet(set)
-    }
-
-    fn contains(self, other: ByteSet) -> bool {
-        self.0
-            .iter()
-            .zip(other.0)
-            .all(|(have, need)| need & !have == 0)
-    }
-}
-
 impl KnownValues {
     /// `None` when there is nothing worth searching for (values shorter than 3 characters are ignored: they
     /// would redact ordinary words).
+    ///
+    /// Every pattern holds a whole word (split at whitespace) of one of the values: the vault's [`KnownSketch`],
+    /// built from those words, relies on it to rule texts out. Splitting values any other way needs the sketch
+    /// changed too.
     pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<KnownValues> {
         let mut patterns: Vec<&str> = values
             .into_iter()
@@ -446,14 +475,78 @@ mod tests {
         assert!(KnownValues::new(["ab", " "]).is_none());
     }
 
-    /// The byte pre-check never hides a value the search would find: on many random texts and values (letters
-    /// in both cases, digits, punctuation and non-ASCII), a text with a match always passes it.
+    /// A subject's values are read from the vault only when a text passes its sketch, and once per record.
     #[test]
-    fn the_byte_check_never_hides_a_value() {
+    fn values_are_fetched_only_for_texts_that_pass_the_sketch() {
+        use crate::vault::MemoryVault;
+        struct Counting(MemoryVault, std::cell::Cell<usize>);
+        impl IdentityVault for Counting {
+            fn pseudonym(
+                &self,
+                p: privet_model::ProjectId,
+                k: crate::IdKind<'_>,
+                v: &str,
+            ) -> Pseudonym {
+                self.0.pseudonym(p, k, v)
+            }
+            fn store_field(&self, p: privet_model::ProjectId, s: Pseudonym, n: &str, v: &str) {
+                self.0.store_field(p, s, n, v)
+            }
+            fn known_values(&self, subject: Pseudonym) -> Arc<Known> {
+                self.1.set(self.1.get() + 1);
+                self.0.known_values(subject)
+            }
+            fn known_sketch(&self, subject: Pseudonym) -> KnownSketch {
+                self.0.known_sketch(subject)
+            }
+            fn is_published(
+                &self,
+                p: privet_model::ProjectId,
+                d: privet_model::withheld::Dimension,
+                k: &str,
+            ) -> bool {
+                self.0.is_published(p, d, k)
+            }
+            fn seal(
+                &self,
+                p: privet_model::ProjectId,
+                w: &privet_model::withheld::Withheld,
+            ) -> Vec<u8> {
+                self.0.seal(p, w)
+            }
+        }
+        let vault = Counting(MemoryVault::default(), Default::default());
+        let ada = Pseudonym(1);
+        vault.store_field(privet_model::ProjectId(1), ada, "$name", "Ada Lovelace");
+        let scanner = Scanner::new(&[]).unwrap();
+        let known = Lookout::of(&vault, [ada]);
+        // The sketch of "Ada Lovelace": words of three bytes or more, all holding an `a`.
+        for text in ["pro", "2.83.0", "tokens", "model", "ad"] {
+            assert_eq!(scanner.redact(text, &known), None);
+        }
+        assert_eq!(vault.1.get(), 0, "no text passed the sketch");
+        for text in ["lovely day", "hello Ada", "by LOVELACE"] {
+            scanner.redact(text, &known);
+        }
+        assert_eq!(
+            vault.1.get(),
+            1,
+            "read once, for the first text that passed"
+        );
+        let (out, _) = scanner.redact("by LOVELACE", &known).unwrap();
+        assert_eq!(out, "by [personal]");
+    }
+
+    /// The byte pre-checks never hide a value the search would find: on many random texts and values (letters
+    /// in both cases, digits, punctuation, spaces and non-ASCII), a text with a match always passes both the
+    /// subject's sketch (kept in the vault) and its values' own byte sets.
+    #[test]
+    fn the_byte_checks_never_hide_a_value() {
         use rand::rngs::StdRng;
         use rand::{Rng, SeedableRng};
         const ALPHABET: &[char] = &[
-            'a', 'B', 'c', 'D', 'e', '1', '2', '-', '@', '.', ' ', 'é', 'É',
+            'a', 'B', 'c', 'D', 'e', '1', '2', '-', '@', '.', ' ', 'é', 'É', '\t', '\u{a0}',
+            '\u{2003}',
         ];
         let mut rng = StdRng::seed_from_u64(11);
         let word = |rng: &mut StdRng, len: std::ops::Range<usize>| -> String {
@@ -461,18 +554,29 @@ mod tests {
                 .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())])
                 .collect()
         };
-        let (mut found, mut ruled_out) = (0, 0);
+        let (mut found, mut ruled_out, mut sketched_out) = (0, 0, 0);
         for _ in 0..20_000 {
+            // Now and then a value that is empty, blank or too short to search for.
             let values: Vec<String> = (0..rng.random_range(1..4))
-                .map(|_| word(&mut rng, 3..6))
+                .map(|_| match rng.random_range(0..20) {
+                    0 => String::new(),
+                    1 => " \t".to_string(),
+                    2 => word(&mut rng, 1..3),
+                    _ => word(&mut rng, 3..12),
+                })
                 .collect();
             let Some(known) = KnownValues::new(values.iter().map(String::as_str)) else {
                 continue;
             };
-            // Half the texts hold one of the values, its ASCII letters in either case.
+            // Half the texts hold one of the values, or one word of it, its ASCII letters in either case.
             let mut text = word(&mut rng, 0..6);
             if rng.random_bool(0.5) {
                 let value = &values[rng.random_range(0..values.len())];
+                let words: Vec<&str> = value.split_whitespace().collect();
+                let value = match words.len() {
+                    2.. if rng.random_bool(0.5) => words[rng.random_range(0..words.len())],
+                    _ => value.as_str(),
+                };
                 text.extend(value.chars().map(|c| {
                     if rng.random_bool(0.5) {
                         c.to_ascii_uppercase()
@@ -483,14 +587,18 @@ mod tests {
             }
             text.push_str(&word(&mut rng, 0..6));
             let matched = known.automaton.find_iter(&text).next().is_some();
-            let possible = known.could_occur_in(ByteSet::of(text.as_bytes()));
+            let bytes = ByteSet::of(text.as_bytes());
+            let possible = known.could_occur_in(bytes);
+            let sketched = KnownSketch::of(&values).could_be_in(text.len(), bytes);
             assert!(possible || !matched, "{text:?} holds one of {values:?}");
+            assert!(sketched || !matched, "{text:?} holds one of {values:?}");
             found += usize::from(matched);
             ruled_out += usize::from(!possible);
+            sketched_out += usize::from(!sketched);
         }
         assert!(
-            found > 100 && ruled_out > 1000,
-            "{found} found, {ruled_out} ruled out"
+            found > 100 && ruled_out > 1000 && sketched_out > 1000,
+            "{found} found, {ruled_out} ruled out by the values, {sketched_out} by the sketch"
         );
     }
 }
