@@ -91,40 +91,28 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<()> {
         for body in &bodies {
             let session = VaultSession::new(&vault);
             let mut batch = pipeline.batch();
-            let t0 = times.is_some().then(Instant::now);
-            let raws = parse(body, &limits);
-            if let (Some(times), Some(t0)) = (times.as_deref_mut(), t0) {
-                times[0] += t0.elapsed();
-            }
+            let raws = timed(times.as_deref_mut().map(|t| &mut t[0]), || {
+                parse(body, &limits)
+            });
             let mut rows = Vec::with_capacity(raws.len());
             for raw in raws {
                 let event = match times.as_deref_mut() {
+                    Some(times) => probed(&mut batch, &ctx, raw, &session, times),
                     None => batch.event(PROJECT, &ctx, raw, &session),
-                    Some(times) => {
-                        // The breakdown pass counts nothing for publication.
-                        debug_assert!(tally.is_none());
-                        let event = probed(&mut batch, &ctx, raw, &session, times);
-                        let t2 = Instant::now();
-                        rows.extend(event.map(row));
-                        times[Step::ALL.len() + 1] += t2.elapsed();
-                        continue;
-                    }
                 };
                 if let (Some(tally), Some(event)) = (tally.as_deref_mut(), &event) {
-                    let t2 = Instant::now();
-                    count(&vault, event, tally);
-                    counting += t2.elapsed();
+                    timed(Some(&mut counting), || count(&vault, event, tally));
                 }
-                rows.extend(event.map(row));
+                timed(times.as_deref_mut().map(|t| &mut t[ENCODE]), || {
+                    rows.extend(event.map(row))
+                });
             }
             drop(batch);
             ticket.join(session.finish()?);
             // One log entry per request, as the store's writer makes it.
-            let t3 = times.is_some().then(Instant::now);
-            std::hint::black_box(encode(rows).len());
-            if let (Some(times), Some(t3)) = (times.as_deref_mut(), t3) {
-                times[Step::ALL.len() + 1] += t3.elapsed();
-            }
+            timed(times.as_deref_mut().map(|t| &mut t[ENCODE]), || {
+                std::hint::black_box(encode(rows).len())
+            });
         }
         let elapsed = started.elapsed() - counting;
         vault.sync_blocking(ticket)?;
@@ -209,6 +197,22 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<()> {
             .map_or("none".into(), |p| p.display().to_string()),
     );
     Ok(())
+}
+
+/// The breakdown's slot for encoding (after parsing and the pipeline's steps).
+const ENCODE: usize = Step::ALL.len() + 1;
+
+/// Runs `f`, adding the time it took to `slot` when there is one (without a slot, no clock is read).
+fn timed<R>(slot: Option<&mut Duration>, f: impl FnOnce() -> R) -> R {
+    match slot {
+        Some(slot) => {
+            let started = Instant::now();
+            let result = f();
+            *slot += started.elapsed();
+            result
+        }
+        None => f(),
+    }
 }
 
 /// Minimises one event with the per-step clock: each step's time is added to `times` (after the parse's slot),

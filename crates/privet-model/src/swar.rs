@@ -1,5 +1,6 @@
 //! Eight bytes at a time: the word tricks that the JSON lexer (`privet-ingest`), the escape check of
-//! [`crate::json::RawJson::as_str`] and the pipeline's JSON writer share. Most strings an SDK sends are short, where `memchr` goes byte by byte.
+//! [`crate::json::RawJson::as_str`] and the pipeline's JSON writer share. Most strings an SDK sends are short,
+//! where `memchr` goes byte by byte.
 //!
 //! A byte below `n` sets its high bit in `(x - n) & !x`, and a byte equal to `c` is a zero byte of `x ^ c`. A
 //! borrow can flag bytes above a real one, never below it: the lowest flag (in little-endian order) is always a
@@ -39,20 +40,22 @@ pub fn json_stops(word: u64) -> u64 {
     below(word, 0x20) | equal(word, b'"') | equal(word, b'\\')
 }
 
-/// Whether `bytes` must be escaped to be written as a JSON string: whole words, then one last word that may
-/// overlap them; byte by byte below eight bytes.
+/// Whether `bytes` must be escaped to be written as a JSON string (byte by byte below eight bytes).
 pub fn needs_json_escape(bytes: &[u8]) -> bool {
     match bytes.len() {
         0..8 => bytes.iter().any(|&b| is_json_stop(b)),
-        len => {
-            bytes.chunks_exact(8).any(|w| json_stops(word(w)) != 0)
-                || json_stops(word(&bytes[len - 8..])) != 0
-        }
+        _ => any_word(bytes, json_stops),
     }
 }
 
-/// Whether `bytes` hold `c`: whole words, then one last word that may overlap them; two overlapping four-byte
-/// halves below eight bytes.
+/// Whether `flags` flags a byte of `bytes` (at least eight): whole words, then one last word that may overlap
+/// them.
+fn any_word(bytes: &[u8], flags: impl Fn(u64) -> u64) -> bool {
+    bytes.chunks_exact(8).any(|w| flags(word(w)) != 0)
+        || flags(word(&bytes[bytes.len() - 8..])) != 0
+}
+
+/// Whether `bytes` hold `c` (two overlapping four-byte halves below eight bytes).
 pub fn contains(bytes: &[u8], c: u8) -> bool {
     match bytes.len() {
         0..4 => bytes.contains(&c),
@@ -65,10 +68,7 @@ pub fn contains(bytes: &[u8], c: u8) -> bool {
             };
             half(0) || half(bytes.len() - 4)
         }
-        len => {
-            bytes.chunks_exact(8).any(|w| equal(word(w), c) != 0)
-                || equal(word(&bytes[len - 8..]), c) != 0
-        }
+        _ => any_word(bytes, |w| equal(w, c)),
     }
 }
 

@@ -515,8 +515,7 @@ fn compile(config: &PolicyConfig) -> Result<Policy, PipelineError> {
 }
 
 /// Scans every remaining property (its name unless it is a fixed one, and its text, nested values too); returns
-/// the number of spans
-/// replaced. Values without findings stay as they were sent.
+/// the number of spans replaced. Values without findings stay as they were sent.
 fn scan_props(props: &mut [Prop<'_>], scanner: &Scanner, known: &Lookout<'_>) -> usize {
     let mut count = 0;
     for prop in props {

@@ -565,9 +565,7 @@ impl Vault {
         if !known.values().iter().any(|v| v == value) {
             let mut values = known.values().to_vec();
             values.push(value.to_string());
-            self.make_room(&mut state.known, self.inner.limits.keys)?;
-            let known = Arc::new(Known::new(values));
-            state.known.insert(subject.0, (known.sketch(), known));
+            self.keep_known(&mut state, subject.0, Arc::new(Known::new(values)))?;
         }
         // Forgetting a fingerprint only costs a rewrite of the same value: no need to wait for the writer.
         if state.written.len() >= self.inner.limits.ids {
@@ -592,12 +590,15 @@ impl Vault {
             None => Vec::new(),
         };
         let known = Arc::new(Known::new(values));
-        let mut state = self.inner.state.lock();
-        self.make_room(&mut state.known, self.inner.limits.keys)?;
-        state
-            .known
-            .insert(subject.0, (known.sketch(), known.clone()));
+        self.keep_known(&mut self.inner.state.lock(), subject.0, known.clone())?;
         Ok(known)
+    }
+
+    /// Caches a subject's known values, with their sketch beside them.
+    fn keep_known(&self, state: &mut State, subject: i64, known: Arc<Known>) -> Result<()> {
+        self.make_room(&mut state.known, self.inner.limits.keys)?;
+        state.known.insert(subject, (known.sketch(), known));
+        Ok(())
     }
 
     /// The sketch of the values the vault holds for a subject ([`KnownSketch`]), found without touching the

@@ -187,8 +187,8 @@ impl Scanner {
 ///
 /// Each subject comes with the sketch of its values ([`KnownSketch`]), kept in the vault's table: a text that
 /// fails it (most do) is ruled out without reading the values, which are fetched from the vault the first time a
-/// text (or a carried value, for [`Lookout::holds`]) passes. With tens of thousands of people, their values are rarely in the processor's caches, and reading
-/// them for every event cost more than the rest of the scan.
+/// text (or a carried value, for [`Lookout::holds`]) passes. With tens of thousands of people, their values are
+/// rarely in the processor's caches, and reading them for every event cost more than the rest of the scan.
 #[derive(Default)]
 pub struct Lookout<'v> {
     vault: Option<&'v dyn IdentityVault>,

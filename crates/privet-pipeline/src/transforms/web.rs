@@ -205,7 +205,7 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig, urls: &Urls) {
                 .map(|host| (Dim::from(&*host), site_kind(&host)))
         });
     w.dims.referrer_type = Some(
-        classify_site(
+        classify(
             referrer_host.as_ref().map(|(host, site)| (&**host, *site)),
             page_host,
             w.dims.utm_medium.as_deref(),
@@ -216,23 +216,8 @@ pub fn apply(w: &mut Working, policy: &PolicyConfig, urls: &Urls) {
     w.dims.referrer_domain = referrer_host.map(|(host, _)| host);
 }
 
-/// The kind of referrer.
-pub fn classify(
-    referrer: Option<&str>,
-    page: Option<&str>,
-    utm_medium: Option<&str>,
-    policy: &PolicyConfig,
-) -> &'static str {
-    classify_site(
-        referrer.map(|r| (r, site_kind(r))),
-        page,
-        utm_medium,
-        policy,
-    )
-}
-
-/// [`classify`], for a referrer whose [`site_kind`] is known.
-fn classify_site(
+/// The kind of referrer, from its host and the kind of site it is ([`site_kind`]).
+fn classify(
     referrer: Option<(&str, Option<Kind>)>,
     page: Option<&str>,
     utm_medium: Option<&str>,
@@ -603,7 +588,9 @@ mod tests {
             ..Default::default()
         };
         let page = Some("app.example.com");
-        let kind = |r: Option<&str>, m: Option<&str>| classify(r, page, m, &policy);
+        let kind = |r: Option<&str>, m: Option<&str>| {
+            classify(r.map(|r| (r, site_kind(r))), page, m, &policy)
+        };
         assert_eq!(kind(None, None), "direct");
         assert_eq!(kind(Some("www.google.co.uk"), None), "search");
         assert_eq!(kind(Some("duckduckgo.com"), None), "search");
